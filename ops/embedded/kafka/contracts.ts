@@ -84,6 +84,12 @@ export interface BatchHeader {
   recordCount: number;
   isTransactional: boolean;
   isControl: boolean;
+  /**
+   * For a control batch (isControl): the type from its one record's key (spec §3: i16 version,
+   * i16 type, 0 = ABORT, 1 = COMMIT). Partition state needs it to record aborted ranges when it
+   * is rebuilt from stored headers, so header decoders of stored batches fill it in.
+   */
+  controlType?: 'abort' | 'commit';
 }
 
 /** One partition's persistent log. Implemented by log/partition-log.ts. */
