@@ -1,0 +1,47 @@
+/**
+ * Named limits of the producer, transaction and group coordinators, each with its reason.
+ * Relations between them are asserted at load so a bad edit fails at start.
+ */
+import assert from 'node:assert/strict';
+
+/** Kafka keeps the last 5 batches per producer: the most a client may have in flight (spec §4). */
+export const PRODUCER_BATCHES_CACHED = 5;
+
+/** Largest int32: producer sequences wrap to 0 after it (Kafka DefaultRecordBatch.incrementSequence). */
+export const SEQUENCE_MAX = 2_147_483_647;
+
+/** Largest int16: producer epochs live in an i16 on the wire; at the top a new producer id is issued. */
+export const PRODUCER_EPOCH_MAX = 32_767;
+
+/**
+ * Producers remembered per partition. Kafka expires idle producer ids after a day; a development
+ * broker instead forgets the least recently active producer (never one with an open transaction)
+ * once this many have written to one partition. A forgotten producer's next batch must start a
+ * fresh sequence (45 otherwise), which only a producer silent for thousands of others can hit.
+ */
+export const PRODUCERS_PER_PARTITION_MAX = 10_000;
+
+/**
+ * Aborted ranges are not capped by count: each one stands for an ABORT marker stored in the log,
+ * so the log's retention bounds them (PartitionStateImpl.dropBefore is called as segments go).
+ * Dropping one early would show aborted records to read_committed consumers.
+ */
+export const ABORTED_RANGES_UNCAPPED_REASON = 'bounded by the ABORT markers the log retains';
+
+/**
+ * Producer ids reserved per write of the high-water file. Each reservation costs an fsync'd
+ * rename; ids skipped by a restart are never reused (i64 space), so a block of 1000 wastes nothing.
+ */
+export const PRODUCER_ID_BLOCK_SIZE = 1_000;
+
+/** Producer ids stay below 2^53 so they are exact JS numbers (contracts.ts). */
+export const PRODUCER_ID_MAX = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Longest journal line (one transaction or one group's offsets batch). A line is read whole at
+ * start; the bound keeps a runaway record from making the file unloadable.
+ */
+export const JOURNAL_LINE_BYTES_MAX = 4 * 1024 * 1024;
+
+assert.ok(PRODUCER_BATCHES_CACHED >= 1);
+assert.ok(PRODUCER_ID_BLOCK_SIZE >= 1 && PRODUCER_ID_BLOCK_SIZE < PRODUCER_ID_MAX);
