@@ -1,0 +1,112 @@
+/**
+ * Child-process plumbing shared by the embedded services: start with captured output, stop with
+ * a grace time, and find processes orphaned by a launcher that was killed with SIGKILL.
+ */
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import type { Logger } from '../../lib/logger.ts';
+
+/** Lines of a child's output kept for error messages when it fails to start. */
+const OUTPUT_TAIL_LINES_MAX = 40;
+
+export interface ManagedProcess {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  /** The last lines the process printed, for error messages. */
+  outputTail(): string;
+  /** Resolves with the exit code (or signal) when the process ends. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stop(signal: NodeJS.Signals, graceMs: number): Promise<void>;
+}
+
+export function startProcess(
+  command: string,
+  args: readonly string[],
+  options: SpawnOptions & { name: string; logger: Logger; onLine?: (line: string) => void },
+): ManagedProcess {
+  const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+  const tail: string[] = [];
+  const collect = (chunk: Buffer) => {
+    for (const line of chunk.toString('utf8').split('\n')) {
+      if (line.trim() === '') continue;
+      tail.push(line);
+      if (tail.length > OUTPUT_TAIL_LINES_MAX) tail.shift();
+      options.onLine?.(line);
+    }
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('error', (err) => {
+      tail.push(`spawn failed: ${err.message}`);
+      resolve({ code: -1, signal: null });
+    });
+  });
+  if (child.pid === undefined) {
+    // spawn reports ENOENT asynchronously through 'error'; the caller awaits `exited` to learn why.
+    options.logger.error({ service: options.name, command }, 'process did not start');
+  }
+  return {
+    child,
+    pid: child.pid ?? -1,
+    outputTail: () => tail.join('\n'),
+    exited,
+    async stop(signal, graceMs) {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill(signal);
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([
+        exited.then(() => false),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(true), graceMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (timedOut) {
+        options.logger.warn({ service: options.name, graceMs }, 'did not stop in time: killing');
+        child.kill('SIGKILL');
+        await exited;
+      }
+    },
+  };
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EPERM') return true;
+    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw err;
+  }
+}
+
+/** The command line of a live process, or undefined when it is gone (Linux /proc). */
+export function commandLine(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Stops a process left behind by a launcher that died without cleaning up, but only if its
+ * command line still matches what we started: a recycled pid belongs to someone else.
+ */
+export async function stopOrphan(pid: number, expected: string, graceMs: number, logger: Logger): Promise<boolean> {
+  const cmd = commandLine(pid);
+  if (cmd === undefined || !cmd.includes(expected)) return false;
+  logger.warn({ orphanPid: pid, cmd }, 'stopping a process left behind by an earlier launcher');
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+  // A killed orphan may linger as a zombie (empty command line) until its new parent reaps it.
+  const killDeadline = Date.now() + graceMs;
+  while (isAlive(pid) && (commandLine(pid) ?? '') !== '' && Date.now() < killDeadline) await new Promise((r) => setTimeout(r, 20));
+  return true;
+}

@@ -1,0 +1,133 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import { waitUntil } from '../../lib/wait.ts';
+import type { Endpoints } from '../../ops/embedded/launcher.ts';
+import { isAlive } from '../../ops/embedded/processes.ts';
+
+const CLI = join(import.meta.dirname, '../../ops/cli/main.ts');
+
+interface Launcher {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function startLauncher(dataDir: string, env: Record<string, string>): Launcher {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'up', '--data-dir', dataDir], {
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => out, exited };
+}
+
+async function endpointsOf(dataDir: string, launcher: Launcher): Promise<Endpoints> {
+  return waitUntil(
+    () => {
+      if (launcher.child.exitCode !== null) throw new Error(`launcher exited early:\n${launcher.output()}`);
+      const path = join(dataDir, 'endpoints.json');
+      if (!existsSync(path)) return undefined;
+      const endpoints = JSON.parse(readFileSync(path, 'utf8')) as Endpoints;
+      return endpoints.launcherPid === launcher.child.pid ? endpoints : undefined;
+    },
+    { timeoutMs: 90_000, intervalMs: 100, what: 'the launcher to publish endpoints.json' },
+  );
+}
+
+async function withPg<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function withRedis<T>(url: string, fn: (client: Redis) => Promise<T>): Promise<T> {
+  const client = new Redis(url, { maxRetriesPerRequest: 1 });
+  try {
+    return await fn(client);
+  } finally {
+    client.disconnect();
+  }
+}
+
+test('launcher starts PostgreSQL and Redis, survives a kill -9 with data intact, and stops cleanly', { timeout: 240_000 }, async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'paystream-launcher-'));
+  // Kafka and the registry point elsewhere here: this test is about PostgreSQL and Redis.
+  const env = { KAFKA_BROKERS: '127.0.0.1:9', SCHEMA_REGISTRY_URL: 'http://127.0.0.1:9' };
+  const launchers: Launcher[] = [];
+  t.after(async () => {
+    for (const l of launchers) if (l.child.exitCode === null) l.child.kill('SIGKILL');
+    // A SIGKILLed launcher's children are stopped by the next launcher; stop any left over here.
+    const state = join(dataDir, 'launcher.json');
+    if (existsSync(state)) {
+      for (const c of (JSON.parse(readFileSync(state, 'utf8')) as { children: { pid: number }[] }).children) {
+        if (isAlive(c.pid)) process.kill(c.pid, 'SIGKILL');
+      }
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const first = startLauncher(dataDir, env);
+  launchers.push(first);
+  const e1 = await endpointsOf(dataDir, first);
+  assert.equal(e1.services.postgres?.embedded, true);
+  assert.equal(e1.services.redis?.embedded, true);
+  assert.deepEqual(e1.services.kafka, { url: '127.0.0.1:9', embedded: false });
+  const pgUrl1 = e1.services.postgres?.url ?? assert.fail('no postgres url');
+  const redisUrl1 = e1.services.redis?.url ?? assert.fail('no redis url');
+
+  const deploymentId = await withPg(pgUrl1, async (c) => {
+    await c.query('CREATE TABLE launcher_probe (id int PRIMARY KEY, note text NOT NULL)');
+    await c.query("INSERT INTO launcher_probe VALUES (1, 'kept across kill -9')");
+    const row = await c.query<{ deployment_id: string }>('SELECT deployment_id FROM paystream_schema_info');
+    return row.rows[0]?.deployment_id;
+  });
+  assert.ok(deploymentId, 'migrations ran on start');
+  await withRedis(redisUrl1, async (r) => {
+    assert.equal(await r.set('launcher:probe', 'kept'), 'OK');
+    assert.equal(await r.get('launcher:probe'), 'kept');
+  });
+
+  // A second launcher on the same data directory is refused while the first lives.
+  const rival = startLauncher(dataDir, env);
+  launchers.push(rival);
+  assert.equal(await rival.exited, 1);
+  assert.match(rival.output(), /already running/);
+
+  first.child.kill('SIGKILL');
+  await first.exited;
+
+  const second = startLauncher(dataDir, env);
+  launchers.push(second);
+  const e2 = await endpointsOf(dataDir, second);
+  assert.match(second.output(), /did not stop cleanly: recovering/);
+  assert.ok(!isAlive(e1.services.postgres?.pid ?? -1), 'the orphaned PostgreSQL was stopped');
+  assert.ok(!isAlive(e1.services.redis?.pid ?? -1), 'the orphaned Redis was stopped');
+  await withPg(e2.services.postgres?.url ?? assert.fail('no postgres url'), async (c) => {
+    const rows = await c.query<{ note: string }>('SELECT note FROM launcher_probe WHERE id = 1');
+    assert.equal(rows.rows[0]?.note, 'kept across kill -9');
+    const info = await c.query<{ deployment_id: string }>('SELECT deployment_id FROM paystream_schema_info');
+    assert.equal(info.rows[0]?.deployment_id, deploymentId, 'migrations are not re-applied');
+  });
+  await withRedis(e2.services.redis?.url ?? assert.fail('no redis url'), async (r) => {
+    assert.equal(await r.get('launcher:probe'), 'kept');
+  });
+
+  second.child.kill('SIGTERM');
+  assert.equal(await second.exited, 0, second.output());
+  assert.ok(!existsSync(join(dataDir, 'endpoints.json')), 'endpoints.json is removed on a clean stop');
+  assert.ok(!isAlive(e2.services.postgres?.pid ?? -1), 'PostgreSQL stopped');
+  assert.ok(!isAlive(e2.services.redis?.pid ?? -1), 'Redis stopped');
+});
