@@ -7,6 +7,6 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 export function createMetricsRegistry(labels: Record<string, string> = {}): Registry {
   const registry = new Registry();
   registry.setDefaultLabels(labels);
-  collectDefaultMetrics({ register: registry, prefix: 'paystream_process_' });
+  collectDefaultMetrics({ register: registry, prefix: 'paystream_' });
   return registry;
 }

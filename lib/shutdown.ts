@@ -26,7 +26,6 @@ export function createShutdown(options: { graceMs: number; logger: Logger; exit?
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), options.graceMs);
-      timer.unref();
     });
     const work = (async () => {
       for (const { name, closer } of [...closers].reverse()) {

@@ -43,6 +43,8 @@ export function ensureRedisServer(logger: Logger): string {
   if (found !== undefined) return found;
   if (isDebianLike() && process.getuid?.() === 0 && which('apt-get') !== undefined) {
     logger.warn('redis-server is not installed: installing the Debian package redis-server with apt-get');
+    // A fresh machine may have no package lists yet.
+    execFileSync('apt-get', ['update', '-q'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
     execFileSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'redis-server'], {
       stdio: 'inherit',
       env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
