@@ -45,3 +45,29 @@ export const JOURNAL_LINE_BYTES_MAX = 4 * 1024 * 1024;
 
 assert.ok(PRODUCER_BATCHES_CACHED >= 1);
 assert.ok(PRODUCER_ID_BLOCK_SIZE >= 1 && PRODUCER_ID_BLOCK_SIZE < PRODUCER_ID_MAX);
+
+/** Kafka's transaction.max.timeout.ms default: a longer InitProducerId timeout gets 50 (spec §7). */
+export const TRANSACTION_TIMEOUT_MS_MAX = 900_000;
+
+/**
+ * Transactional ids remembered. Kafka expires idle ones after 7 days; here the least recently
+ * used id without an open transaction is forgotten once this many exist (its producer would get
+ * 49 and re-initialise). Each is one journal line at start.
+ */
+export const TRANSACTIONAL_IDS_MAX = 10_000;
+
+/** Kafka caps ids and group names at a short string; these become journal keys. */
+export const TRANSACTIONAL_ID_LENGTH_MAX = 1_000;
+
+/** Partitions one transaction may touch: each gets a marker, written synchronously in EndTxn. */
+export const TRANSACTION_PARTITIONS_MAX = 10_000;
+
+/** Groups one transaction may commit offsets to (AddOffsetsToTxn). */
+export const TRANSACTION_GROUPS_MAX = 100;
+
+/**
+ * A journal is rewritten compactly once it exceeds twice its last compacted size plus this
+ * slack: appends are one line per state change, so the file stays within a small multiple of
+ * the live state and compaction cost is amortised over many appends.
+ */
+export const JOURNAL_COMPACT_SLACK_BYTES = 1024 * 1024;
