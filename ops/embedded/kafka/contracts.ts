@@ -21,6 +21,7 @@ export const ErrorCode = {
   LEADER_NOT_AVAILABLE: 5,
   REQUEST_TIMED_OUT: 7,
   MESSAGE_TOO_LARGE: 10,
+  OFFSET_METADATA_TOO_LARGE: 12,
   COORDINATOR_NOT_AVAILABLE: 15,
   NOT_COORDINATOR: 16,
   INVALID_TOPIC_EXCEPTION: 17,
@@ -49,6 +50,7 @@ export const ErrorCode = {
   OPERATION_NOT_ATTEMPTED: 55,
   UNKNOWN_PRODUCER_ID: 59,
   GROUP_ID_NOT_FOUND: 69,
+  GROUP_MAX_SIZE_REACHED: 81,
 } as const;
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
 
