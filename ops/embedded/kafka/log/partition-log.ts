@@ -197,6 +197,16 @@ export class SegmentedPartitionLog implements PartitionLog {
     return seg;
   }
 
+  /**
+   * Drops closed segments that compaction emptied. The first stays, so logStartOffset does not
+   * move because of compaction; reads skip over the offsets the removed ones covered.
+   */
+  removeEmptyClosedSegments(): void {
+    const keep = this.segments.filter((seg, i) => i === 0 || i === this.segments.length - 1 || seg.size > 0);
+    for (const seg of this.segments) if (!keep.includes(seg)) seg.delete();
+    this.segments = keep;
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;

@@ -1,0 +1,31 @@
+/**
+ * One cleanup pass over a partition according to its cleanup.policy: retention for `delete`,
+ * compaction for `compact`, both (retention first) for `compact,delete`.
+ */
+import type { Logger } from 'pino';
+import { compactLog, type CompactionResult } from './compaction.ts';
+import type { SegmentedPartitionLog } from './partition-log.ts';
+import { applyRetention, type RetentionResult } from './retention.ts';
+
+export interface CleanupResult {
+  retention?: RetentionResult;
+  compaction?: CompactionResult;
+}
+
+/** What the last compaction saw, so an unchanged log is not rewritten again on every tick. */
+const lastCompaction = new WeakMap<SegmentedPartitionLog, { endOffset: number; segments: number; tombstonesKept: number }>();
+
+export function cleanPartition(log: SegmentedPartitionLog, nowMs: number, logger: Logger): CleanupResult {
+  const policy = log.config.cleanupPolicy;
+  const result: CleanupResult = {};
+  if (policy === 'delete' || policy === 'compact,delete') result.retention = applyRetention(log, nowMs, logger);
+  if (policy === 'compact' || policy === 'compact,delete') {
+    const last = lastCompaction.get(log);
+    const unchanged = last !== undefined && last.endOffset === log.logEndOffset() && last.segments === log.segments.length && last.tombstonesKept === 0;
+    if (!unchanged) {
+      result.compaction = compactLog(log, nowMs, logger);
+      lastCompaction.set(log, { endOffset: log.logEndOffset(), segments: log.segments.length, tombstonesKept: result.compaction.tombstonesKept });
+    }
+  }
+  return result;
+}
