@@ -3,13 +3,14 @@
  * value. Relations between them are asserted at load so a bad edit fails at start, not at 3 a.m.
  */
 import assert from 'node:assert/strict';
+import { MAX_BATCH_BYTES, MAX_PARTITIONS_PER_TOPIC } from './log/limits.ts';
 
 /**
  * Largest request frame accepted (the i32 size prefix). Kafka's socket.request.max.bytes is
- * 100 MiB; a development broker holding whole frames in memory keeps a tighter bound. A Produce
- * of kafkajs's default 1 MiB batch or librdkafka's message.max.bytes (1,000,000) fits with room.
+ * 100 MiB; a development broker holding whole frames in memory keeps a tighter bound: one
+ * largest batch the log accepts plus 1 MiB for headers and further partitions' batches.
  */
-export const REQUEST_BYTES_MAX = 16 * 1024 * 1024;
+export const REQUEST_BYTES_MAX = MAX_BATCH_BYTES + 1024 * 1024;
 
 /** Smallest well-formed request: api_key i16, api_version i16, correlation_id i32, client_id length i16. */
 export const REQUEST_HEADER_BYTES_MIN = 10;
@@ -39,11 +40,8 @@ export const FETCH_MAX_WAIT_MS_MAX = 30_000;
 /** Bytes one Fetch response may carry regardless of what the client asks (Kafka fetch.max.bytes default 50 MiB). */
 export const FETCH_RESPONSE_BYTES_MAX = 50 * 1024 * 1024;
 
-/** Kafka's topic name limit (Topic.MAX_NAME_LENGTH): names become directory names. */
-export const TOPIC_NAME_LENGTH_MAX = 249;
-
-/** Partitions per topic; each one is a directory with open segment and index files. */
-export const TOPIC_PARTITIONS_MAX = 1_000;
+/** Partitions per topic accepted on the command line (the log enforces the same bound on create). */
+export const TOPIC_PARTITIONS_MAX = MAX_PARTITIONS_PER_TOPIC;
 
 /** Default partitions of an auto-created or CreateTopics(-1) topic (Kafka num.partitions). */
 export const TOPIC_PARTITIONS_DEFAULT = 1;
@@ -63,13 +61,8 @@ export const GROUP_INITIAL_REBALANCE_DELAY_MS_DEFAULT = 300;
 /** fsync period of partition logs; bytes reach the OS before every ack regardless. */
 export const FSYNC_INTERVAL_MS_DEFAULT = 1_000;
 
-/** Default topic settings (Kafka defaults: 7 days, unbounded size, 1 GiB segments, 1 day tombstones). */
-export const TOPIC_RETENTION_MS_DEFAULT = 7 * 24 * 60 * 60 * 1000;
-export const TOPIC_SEGMENT_BYTES_DEFAULT = 1024 * 1024 * 1024;
-export const TOPIC_SEGMENT_BYTES_MIN = 14;
-export const TOPIC_DELETE_RETENTION_MS_DEFAULT = 24 * 60 * 60 * 1000;
-
 assert.ok(REQUEST_HEADER_BYTES_MIN < REQUEST_BYTES_MAX);
 assert.ok(CONNECTION_BUFFERED_BYTES_MAX >= REQUEST_BYTES_MAX, 'a whole maximal frame must be bufferable');
 assert.ok(FETCH_RESPONSE_BYTES_MAX >= REQUEST_BYTES_MAX, 'a fetch must be able to return any batch a produce accepted');
 assert.ok(TOPIC_PARTITIONS_DEFAULT >= 1 && TOPIC_PARTITIONS_DEFAULT <= TOPIC_PARTITIONS_MAX);
+assert.ok(REQUEST_BYTES_MAX > MAX_BATCH_BYTES, 'a produce request must be able to carry the largest batch the log accepts');

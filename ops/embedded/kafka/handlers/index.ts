@@ -1,0 +1,32 @@
+/** Every API handler, one per advertised api key (protocol/apis/index.ts holds the version table). */
+import type { ApiHandler } from './handler.ts';
+import { apiVersionsHandler } from './api-versions.ts';
+import { fetchHandler } from './fetch.ts';
+import { findCoordinatorHandler } from './find-coordinator.ts';
+import { listOffsetsHandler } from './list-offsets.ts';
+import { metadataHandler } from './metadata.ts';
+import { produceHandler } from './produce.ts';
+import { createTopicsHandler, deleteTopicsHandler } from './topics.ts';
+import {
+  addOffsetsToTxnHandler,
+  addPartitionsToTxnHandler,
+  endTxnHandler,
+  initProducerIdHandler,
+  txnOffsetCommitHandler,
+} from './transactions.ts';
+
+export const handlers: readonly ApiHandler[] = [
+  produceHandler,
+  fetchHandler,
+  listOffsetsHandler,
+  metadataHandler,
+  findCoordinatorHandler,
+  apiVersionsHandler,
+  createTopicsHandler,
+  deleteTopicsHandler,
+  initProducerIdHandler,
+  addPartitionsToTxnHandler,
+  addOffsetsToTxnHandler,
+  endTxnHandler,
+  txnOffsetCommitHandler,
+];
