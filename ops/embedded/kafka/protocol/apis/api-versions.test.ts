@@ -87,7 +87,8 @@ test('api versions responses round-trip at every plain version', () => {
 
 test('api versions codec rejects truncated input and versions it has no codec for', () => {
   assertEveryTruncationRejected(encode(res, 2), (r) => decodeApiVersionsResponse(r, 2));
-  assertProtocolError(() => encode(res, 3), 'unsupported_version');
+  assert.throws(() => encode(res, 3), assert.AssertionError, 'encoding an unimplemented version is a bug');
+  assertProtocolError(() => decodeApiVersionsResponse(new Reader(encode(res, 2)), 3), 'unsupported_version');
   assertProtocolError(() => decodeApiVersionsResponseV3(new Reader(Buffer.from([0, 0, 0x7f]))), 'invalid_length');
   assertProtocolError(() => decodeApiVersionsResponse(new Reader(cat(i16(0), i32(1_000_000))), 2), 'invalid_length');
 });
