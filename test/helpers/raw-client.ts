@@ -327,3 +327,61 @@ export async function heartbeat(conn: RawConnection, groupId: string, generation
   const r = await conn.request(ApiKey.Heartbeat, 0, new Writer().string(groupId).int32(generationId).string(memberId).build());
   return r.int16();
 }
+
+export interface JoinResult {
+  errorCode: number;
+  generationId: number;
+  protocolName: string;
+  leaderId: string;
+  memberId: string;
+  members: Array<{ memberId: string; metadata: Buffer }>;
+}
+
+/** JoinGroup v1 with protocol type "consumer"; parks on the broker until the join phase ends. */
+export async function joinGroup(
+  conn: RawConnection,
+  groupId: string,
+  memberId: string,
+  options: { sessionTimeoutMs?: number; rebalanceTimeoutMs?: number; protocols?: Array<{ name: string; metadata: Buffer }>; protocolType?: string; timeoutMs?: number } = {},
+): Promise<JoinResult> {
+  const protocols = options.protocols ?? [{ name: 'range', metadata: Buffer.alloc(0) }];
+  const body = new Writer()
+    .string(groupId)
+    .int32(options.sessionTimeoutMs ?? 6_000)
+    .int32(options.rebalanceTimeoutMs ?? 3_000)
+    .string(memberId)
+    .string(options.protocolType ?? 'consumer')
+    .array(protocols, (w, p) => w.string(p.name).bytes(p.metadata))
+    .build();
+  const r = await conn.request(ApiKey.JoinGroup, 1, body, options.timeoutMs ?? 20_000);
+  const errorCode = r.int16();
+  const generationId = r.int32();
+  const protocolName = r.string() ?? '';
+  const leaderId = r.string() ?? '';
+  const ownId = r.string() ?? '';
+  const members = r.array((x) => ({ memberId: x.string() ?? '', metadata: Buffer.from(x.bytes() ?? Buffer.alloc(0)) })) ?? [];
+  return { errorCode, generationId, protocolName, leaderId, memberId: ownId, members };
+}
+
+export async function syncGroup(
+  conn: RawConnection,
+  groupId: string,
+  generationId: number,
+  memberId: string,
+  assignments: Array<{ memberId: string; assignment: Buffer }>,
+  timeoutMs = 20_000,
+): Promise<{ errorCode: number; assignment: Buffer }> {
+  const body = new Writer()
+    .string(groupId)
+    .int32(generationId)
+    .string(memberId)
+    .array(assignments, (w, a) => w.string(a.memberId).bytes(a.assignment))
+    .build();
+  const r = await conn.request(ApiKey.SyncGroup, 0, body, timeoutMs);
+  return { errorCode: r.int16(), assignment: Buffer.from(r.bytes() ?? Buffer.alloc(0)) };
+}
+
+export async function leaveGroup(conn: RawConnection, groupId: string, memberId: string): Promise<number> {
+  const r = await conn.request(ApiKey.LeaveGroup, 0, new Writer().string(groupId).string(memberId).build());
+  return r.int16();
+}

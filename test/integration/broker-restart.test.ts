@@ -1,0 +1,196 @@
+/**
+ * The broker as a child process, SIGKILLed and restarted on the same data directory and port:
+ * acknowledged idempotent writes survive exactly once (spec §4: producer state is rebuilt from
+ * the log, so the producer's retries of unacknowledged batches are deduplicated), committed
+ * group offsets survive, a committed transaction stays visible and an open one is aborted by
+ * its timeout after the restart, fencing its producer (spec §7).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Kafka, Producer } from 'kafkajs';
+import { spawnBroker, type BrokerProcess } from '../helpers/broker-process.ts';
+import { decodeBatches } from '../helpers/raw-wire.ts';
+import { RawConnection, fetch, listOffset } from '../helpers/raw-client.ts';
+import { Collector, Scope, connectedAdmin, connectedConsumer, connectedProducer, consumeCount, kafkaErrorTypes, newKafka, rejection, uniqueName } from '../helpers/kafkajs.ts';
+import { describeError, tempDir, waitFor } from '../helpers/wait.ts';
+
+const RECORDS_TOTAL = 100_000;
+const RECORDS_PER_SEND = 500;
+/** Kill once this many records are acknowledged, so the crash lands mid-stream. */
+const KILL_AFTER_ACKED = 30_000;
+const PARTITIONS = 2;
+/** Bytes per raw fetch when reading everything back. */
+const READBACK_FETCH_BYTES = 4 * 1024 * 1024;
+
+async function startChildBroker(scope: Scope): Promise<BrokerProcess> {
+  const dir = tempDir('broker-restart', { after: (fn) => scope.defer('remove data dir', fn) });
+  const broker = await spawnBroker({
+    dataDir: dir.path,
+    extraArgs: ['--transaction-check-interval-ms', '200', '--group-initial-rebalance-delay-ms', '100', '--log-level', 'warn'],
+  });
+  scope.defer('stop broker', () => broker.stop());
+  return broker;
+}
+
+/** Kafka client that keeps retrying through a broker restart (several seconds of refusals). */
+function patientKafka(bootstrap: string): Kafka {
+  return newKafka(bootstrap, uniqueName('restart-client'), 40);
+}
+
+/** Reads a whole partition with raw fetches and returns every record value, in offset order. */
+async function readPartition(bootstrap: string, topic: string, partition: number): Promise<string[]> {
+  const conn = await RawConnection.fromBootstrap(bootstrap);
+  try {
+    const end = await listOffset(conn, topic, partition, -1);
+    const values: string[] = [];
+    let next = 0;
+    while (next < end.offset) {
+      const res = await fetch(conn, topic, partition, next, { maxBytes: READBACK_FETCH_BYTES, partitionMaxBytes: READBACK_FETCH_BYTES });
+      assert.equal(res.errorCode, 0, `fetch ${topic}-${partition} at ${next}`);
+      const batches = decodeBatches(res.records);
+      assert.ok(batches.length > 0, `fetch at ${next} below the log end ${end.offset} returned no batch`);
+      for (const batch of batches) {
+        for (const rec of batch.records) if (rec.offset >= next && !batch.isControl) values.push(rec.value?.toString() ?? '');
+        next = batch.lastOffset + 1;
+      }
+    }
+    return values;
+  } finally {
+    conn.close();
+  }
+}
+
+test('acknowledged idempotent records survive a SIGKILL and restart exactly once while the producer keeps sending', async (t) => {
+  const scope = new Scope(t);
+  const broker = await startChildBroker(scope);
+  const kafka = patientKafka(broker.bootstrap);
+  const topic = uniqueName('restart');
+  const admin = await connectedAdmin(scope, kafka);
+  assert.equal(await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }] }), true);
+  const producer = await connectedProducer(scope, kafka, { idempotent: true, maxInFlightRequests: 1 });
+
+  const acked = new Set<string>();
+  const sendErrors: string[] = [];
+  let crashed = false;
+  const sending = (async () => {
+    for (let first = 0; first < RECORDS_TOTAL; first += RECORDS_PER_SEND) {
+      const ids = Array.from({ length: RECORDS_PER_SEND }, (_, i) => `id-${first + i}`);
+      try {
+        await producer.send({ topic, acks: -1, messages: ids.map((id, i) => ({ key: `k${i % 16}`, value: id, partition: (first / RECORDS_PER_SEND) % PARTITIONS })) });
+        for (const id of ids) acked.add(id);
+      } catch (err) {
+        // A send that fails for good is not acknowledged; the test then checks nothing was lost that was.
+        sendErrors.push(`${first}: ${describeError(err)} [${kafkaErrorTypes(err).join(',')}]`);
+      }
+    }
+  })();
+
+  await waitFor(() => acked.size >= KILL_AFTER_ACKED, { timeoutMs: 60_000, message: () => `${KILL_AFTER_ACKED} acknowledged records (have ${acked.size}, errors ${sendErrors.join('; ')})` });
+  const exit = await broker.kill('SIGKILL');
+  crashed = true;
+  assert.equal(exit.signal, 'SIGKILL');
+  const ackedAtKill = acked.size;
+  await broker.restart();
+  await sending;
+
+  assert.ok(crashed);
+  assert.deepEqual(sendErrors, [], `every send eventually succeeded after the restart\n${broker.output().slice(-4000)}`);
+  assert.ok(ackedAtKill < RECORDS_TOTAL, 'the kill happened mid-stream');
+
+  const counts = new Map<string, number>();
+  for (let p = 0; p < PARTITIONS; p += 1) {
+    for (const value of await readPartition(broker.bootstrap, topic, p)) counts.set(value, (counts.get(value) ?? 0) + 1);
+  }
+  const duplicates = [...counts].filter(([, n]) => n > 1);
+  const missing = [...acked].filter((id) => !counts.has(id));
+  assert.deepEqual(duplicates.slice(0, 10), [], `${duplicates.length} ids stored more than once`);
+  assert.deepEqual(missing.slice(0, 10), [], `${missing.length} acknowledged ids missing`);
+  assert.equal(acked.size, RECORDS_TOTAL);
+  assert.equal(counts.size, RECORDS_TOTAL);
+});
+
+test('committed group offsets survive a SIGKILL and the consumer resumes after the restart', async (t) => {
+  const scope = new Scope(t);
+  const broker = await startChildBroker(scope);
+  const kafka = patientKafka(broker.bootstrap);
+  const topic = uniqueName('offsets');
+  const groupId = uniqueName('g');
+  const admin = await connectedAdmin(scope, kafka);
+  assert.equal(await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] }), true);
+  const producer = await connectedProducer(scope, kafka);
+  await producer.send({ topic, messages: ['o0', 'o1', 'o2', 'o3', 'o4'].map((value) => ({ value })) });
+
+  const consumer = await connectedConsumer(scope, kafka, groupId);
+  const seen = new Collector();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({ autoCommit: false, eachMessage: seen.eachMessage });
+  await seen.waitForCount(5);
+  await consumer.commitOffsets([{ topic, partition: 0, offset: '3' }]);
+  await consumer.disconnect();
+
+  await broker.kill('SIGKILL');
+  await broker.restart();
+
+  await waitFor(async () => (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]?.partitions[0]?.offset === '3', {
+    timeoutMs: 20_000,
+    message: 'the committed offset 3 to be readable after the restart',
+  });
+  const resumed = await connectedConsumer(scope, kafka, groupId);
+  const after = new Collector();
+  await resumed.subscribe({ topic, fromBeginning: true });
+  await resumed.run({ eachMessage: after.eachMessage });
+  await after.waitForCount(2, 20_000);
+  assert.deepEqual(after.messages.map((m) => [m.offset, m.value]), [[3, 'o3'], [4, 'o4']]);
+});
+
+async function transactionalProducer(scope: Scope, kafka: Kafka, transactionTimeout: number): Promise<Producer> {
+  return connectedProducer(scope, kafka, { transactionalId: uniqueName('tid'), idempotent: true, maxInFlightRequests: 1, transactionTimeout });
+}
+
+test('after a SIGKILL a committed transaction stays visible and an open one is aborted by its timeout, fencing its producer', async (t) => {
+  const scope = new Scope(t);
+  const broker = await startChildBroker(scope);
+  const kafka = patientKafka(broker.bootstrap);
+  const topic = uniqueName('txn-restart');
+  const admin = await connectedAdmin(scope, kafka);
+  assert.equal(await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] }), true);
+
+  const committer = await transactionalProducer(scope, kafka, 60_000);
+  const done = await committer.transaction();
+  await done.send({ topic, messages: [{ value: 'committed-0' }, { value: 'committed-1' }] });
+  await done.commit();
+
+  const timeoutMs = 3_000;
+  const stalled = await transactionalProducer(scope, kafka, timeoutMs);
+  const open = await stalled.transaction();
+  await open.send({ topic, messages: [{ value: 'open-0' }, { value: 'open-1' }] });
+
+  await broker.kill('SIGKILL');
+  await broker.restart();
+
+  const conn = await RawConnection.fromBootstrap(broker.bootstrap);
+  scope.defer('close raw connection', () => conn.close());
+  // committed: 0..1, COMMIT at 2; open: 3..4; the timeout abort writes its marker at 5.
+  let lso = -1;
+  await waitFor(async () => (lso = (await listOffset(conn, topic, 0, -1, 1)).offset) === 6, {
+    timeoutMs: timeoutMs + 15_000,
+    message: () => `the open transaction to be aborted after the restart (LSO ${lso})`,
+  });
+  const raw = await fetch(conn, topic, 0, 0, { isolation: 1 });
+  const batches = decodeBatches(raw.records);
+  assert.deepEqual(batches.map((b) => ({ base: b.baseOffset, control: b.isControl, type: b.controlType })), [
+    { base: 0, control: false, type: undefined },
+    { base: 2, control: true, type: 1 },
+    { base: 3, control: false, type: undefined },
+    { base: 5, control: true, type: 0 },
+  ]);
+  assert.deepEqual(raw.aborted, [{ producerId: batches[2]?.producerId, firstOffset: 3 }]);
+
+  const readCommitted = await consumeCount(scope, kafka, topic, 2, {}, 20_000);
+  assert.deepEqual(readCommitted.map((m) => m.value), ['committed-0', 'committed-1']);
+  const readUncommitted = await consumeCount(scope, kafka, topic, 4, { readUncommitted: true }, 20_000);
+  assert.deepEqual(readUncommitted.map((m) => [m.offset, m.value]), [[0, 'committed-0'], [1, 'committed-1'], [3, 'open-0'], [4, 'open-1']]);
+
+  const err = await rejection(open.commit(), 'commit of the transaction aborted by its timeout');
+  assert.ok(kafkaErrorTypes(err).includes('INVALID_PRODUCER_EPOCH'), `old producer fenced with 47: ${kafkaErrorTypes(err).join(',')} ${describeError(err)}`);
+});

@@ -1,0 +1,215 @@
+/**
+ * Storage through the broker: a torn or corrupt tail of the active segment is truncated on
+ * restart without losing acknowledged records; compaction keeps only the latest value per key;
+ * retention deletes old segments and moves the earliest offset. Files live under
+ * `<dataDir>/<topic>-<partition>/<20-digit base offset>.log`.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { BrokerOptions, RunningBroker } from '../../ops/embedded/kafka/contracts.ts';
+import { spawnBroker } from '../helpers/broker-process.ts';
+import { decodeBatches, encodeBatch, type DecodedRecord } from '../helpers/raw-wire.ts';
+import { RawConnection, createTopic, fetch, listOffset, produce } from '../helpers/raw-client.ts';
+import { Scope, connectedAdmin, consumeCount, newKafka, startTestBroker, uniqueName } from '../helpers/kafkajs.ts';
+import { tempDir, waitFor, type TestOwner } from '../helpers/wait.ts';
+
+const RECORDS_PER_BATCH = 5;
+const BATCHES_BEFORE_CRASH = 10;
+/** Cleanup timer for brokers that cannot be told to clean up now. */
+const TEST_CLEANUP_INTERVAL_MS = 200;
+
+/** The newest segment file of a partition: the one appends go to. */
+function activeSegment(dataDir: string, topic: string, partition: number): string {
+  const dir = path.join(dataDir, `${topic}-${partition}`);
+  const logs = fs.readdirSync(dir).filter((f) => /^\d{20}\.log$/.test(f)).sort();
+  const last = logs[logs.length - 1];
+  assert.ok(last, `no segment in ${dir}: ${fs.readdirSync(dir).join(', ')}`);
+  return path.join(dir, last);
+}
+
+async function readAll(conn: RawConnection, topic: string, partition: number, from = 0): Promise<DecodedRecord[]> {
+  const end = (await listOffset(conn, topic, partition, -1)).offset;
+  const out: DecodedRecord[] = [];
+  let next = from;
+  while (next < end) {
+    const res = await fetch(conn, topic, partition, next, { maxBytes: 1024 * 1024 });
+    assert.equal(res.errorCode, 0, `fetch at ${next}`);
+    const batches = decodeBatches(res.records);
+    assert.ok(batches.length > 0, `no batch at ${next} below the log end ${end}`);
+    for (const b of batches) {
+      if (!b.isControl) out.push(...b.records.filter((r) => r.offset >= next));
+      next = b.lastOffset + 1;
+    }
+  }
+  return out;
+}
+
+function batchOf(prefix: string, count: number, baseTimestamp?: number): Buffer {
+  return encodeBatch({
+    ...(baseTimestamp === undefined ? {} : { baseTimestamp }),
+    records: Array.from({ length: count }, (_, i) => ({ key: Buffer.from(`${prefix}-k${i}`), value: Buffer.from(`${prefix}-v${i}`) })),
+  });
+}
+
+type TailDamage = (segmentPath: string) => void;
+
+async function checkTailRecovery(t: TestOwner, damage: TailDamage): Promise<void> {
+  const scope = new Scope(t);
+  const dir = tempDir('broker-torn', { after: (fn) => scope.defer('remove data dir', fn) });
+  const broker = await spawnBroker({ dataDir: dir.path, extraArgs: ['--log-level', 'info'] });
+  scope.defer('stop broker', () => broker.stop());
+  const topic = uniqueName('torn');
+  let conn = await RawConnection.fromBootstrap(broker.bootstrap);
+  assert.equal(await createTopic(conn, topic, 1), 0);
+  for (let b = 0; b < BATCHES_BEFORE_CRASH; b += 1) {
+    assert.deepEqual(await produce(conn, topic, 0, batchOf(`b${b}`, RECORDS_PER_BATCH)), { errorCode: 0, baseOffset: b * RECORDS_PER_BATCH });
+  }
+  conn.close();
+  await broker.kill('SIGKILL');
+
+  const segment = activeSegment(dir.path, topic, 0);
+  const sizeBefore = fs.statSync(segment).size;
+  damage(segment);
+  assert.ok(fs.statSync(segment).size > sizeBefore, 'the damage appended bytes');
+
+  const linesBefore = broker.logLines().length;
+  await broker.restart();
+  conn = await RawConnection.fromBootstrap(broker.bootstrap);
+  scope.defer('close raw connection', () => conn.close());
+  const acknowledged = BATCHES_BEFORE_CRASH * RECORDS_PER_BATCH;
+  assert.deepEqual(await listOffset(conn, topic, 0, -1), { errorCode: 0, offset: acknowledged }, `log end after recovery\n${broker.output().slice(-3000)}`);
+  const records = await readAll(conn, topic, 0);
+  assert.deepEqual(
+    records.map((r) => [r.offset, r.value?.toString()]),
+    Array.from({ length: acknowledged }, (_, i) => [i, `b${Math.floor(i / RECORDS_PER_BATCH)}-v${i % RECORDS_PER_BATCH}`]),
+  );
+
+  assert.deepEqual(await produce(conn, topic, 0, batchOf('after', 2)), { errorCode: 0, baseOffset: acknowledged }, 'new produces continue at the log end');
+  const tail = await readAll(conn, topic, 0, acknowledged);
+  assert.deepEqual(tail.map((r) => [r.offset, r.value?.toString()]), [[acknowledged, 'after-v0'], [acknowledged + 1, 'after-v1']]);
+
+  const logged = broker.logLines().slice(linesBefore).filter((l) => typeof l.msg === 'string' && /truncat/i.test(l.msg));
+  assert.ok(logged.length > 0, `the broker logged the truncation:\n${broker.output().slice(-3000)}`);
+  assert.ok(logged.some((l) => typeof l.level === 'number' ? l.level >= 40 : l.level === 'warn'), 'logged at warn or above');
+
+  // kafkajs reads the recovered partition too.
+  const got = await consumeCount(scope, newKafka(broker.bootstrap), topic, acknowledged + 2);
+  assert.equal(got.length, acknowledged + 2);
+}
+
+test('a torn partial batch at the end of the active segment is truncated on restart and nothing acknowledged is lost', async (t) => {
+  await checkTailRecovery(t, (segment) => {
+    // The first 40 bytes of a 5-record batch: its header claims more bytes than follow.
+    fs.appendFileSync(segment, batchOf('torn', 5).subarray(0, 40));
+  });
+});
+
+test('a whole batch with a bad CRC followed by garbage at the end of the active segment is truncated on restart', async (t) => {
+  await checkTailRecovery(t, (segment) => {
+    const corrupt = Buffer.from(batchOf('corrupt', 3));
+    const last = corrupt.length - 1;
+    corrupt.writeUInt8((corrupt.readUInt8(last) ^ 0xff) & 0xff, last);
+    const garbage = Buffer.alloc(300);
+    for (let i = 0; i < garbage.length; i += 1) garbage.writeUInt8((i * 131 + 7) & 0xff, i);
+    fs.appendFileSync(segment, Buffer.concat([corrupt, garbage]));
+  });
+});
+
+/** A broker with an extra test hook, if the broker offers one. */
+type CleanableBroker = RunningBroker & { runLogCleanup?: (nowMs?: number) => void };
+
+async function startCleanableBroker(scope: Scope): Promise<{ broker: CleanableBroker; bootstrap: string; cleanup: () => void }> {
+  const options: Partial<BrokerOptions> & { logCleanupIntervalMs?: number } = { logCleanupIntervalMs: TEST_CLEANUP_INTERVAL_MS };
+  const { broker, bootstrap } = await startTestBroker(scope, options);
+  const cleanable: CleanableBroker = broker;
+  const cleanup = (): void => {
+    // Without the hook the broker's own timer (TEST_CLEANUP_INTERVAL_MS) has to do it; callers wait.
+    cleanable.runLogCleanup?.(Date.now());
+  };
+  return { broker: cleanable, bootstrap, cleanup };
+}
+
+test('a compacted topic keeps only the latest value per key at its original offset (cleanup.policy=compact)', async (t) => {
+  const scope = new Scope(t);
+  const { bootstrap, cleanup } = await startCleanableBroker(scope);
+  const conn = await RawConnection.fromBootstrap(bootstrap);
+  scope.defer('close raw connection', () => conn.close());
+  const topic = uniqueName('compact');
+  assert.equal(await createTopic(conn, topic, 1, { 'cleanup.policy': 'compact', 'segment.bytes': '1024' }), 0);
+
+  const keys = 8;
+  const rounds = 10;
+  for (let r = 0; r < rounds; r += 1) {
+    const batch = encodeBatch({ records: Array.from({ length: keys }, (_, k) => ({ key: Buffer.from(`key-${k}`), value: Buffer.from(`round-${r}-key-${k}`) })) });
+    assert.equal((await produce(conn, topic, 0, batch)).errorCode, 0);
+  }
+  // Unique-key filler pushes every superseded value out of the active segment, which is never rewritten.
+  const fillerBatches = 12;
+  for (let f = 0; f < fillerBatches; f += 1) {
+    const batch = encodeBatch({ records: Array.from({ length: 4 }, (_, i) => ({ key: Buffer.from(`filler-${f}-${i}`), value: Buffer.from(`filler-value-${f}-${i}-${'x'.repeat(20)}`) })) });
+    assert.equal((await produce(conn, topic, 0, batch)).errorCode, 0);
+  }
+  const end = keys * rounds + fillerBatches * 4;
+  assert.deepEqual(await listOffset(conn, topic, 0, -1), { errorCode: 0, offset: end });
+
+  let records: DecodedRecord[] = [];
+  await waitFor(
+    async () => {
+      cleanup();
+      records = await readAll(conn, topic, 0);
+      return records.length === keys + fillerBatches * 4;
+    },
+    { timeoutMs: 15_000, intervalMs: TEST_CLEANUP_INTERVAL_MS, message: () => `compaction to leave one record per key (have ${records.length})` },
+  );
+  const keyed = records.filter((r) => r.key?.toString().startsWith('key-'));
+  assert.deepEqual(
+    keyed.map((r) => [r.offset, r.key?.toString(), r.value?.toString()]),
+    Array.from({ length: keys }, (_, k) => [(rounds - 1) * keys + k, `key-${k}`, `round-${rounds - 1}-key-${k}`]),
+  );
+  assert.deepEqual(await listOffset(conn, topic, 0, -1), { errorCode: 0, offset: end }, 'compaction keeps the log end');
+
+  const viaKafkajs = await consumeCount(scope, newKafka(bootstrap), topic, keys + fillerBatches * 4);
+  assert.deepEqual(
+    viaKafkajs.filter((m) => m.key?.startsWith('key-')).map((m) => m.value),
+    Array.from({ length: keys }, (_, k) => `round-${rounds - 1}-key-${k}`),
+  );
+});
+
+test('retention.ms deletes old segments and moves the earliest offset, which kafkajs admin and consumers follow', async (t) => {
+  const scope = new Scope(t);
+  const { bootstrap, cleanup } = await startCleanableBroker(scope);
+  const conn = await RawConnection.fromBootstrap(bootstrap);
+  scope.defer('close raw connection', () => conn.close());
+  const topic = uniqueName('retention');
+  assert.equal(await createTopic(conn, topic, 1, { 'retention.ms': '600000', 'segment.bytes': '1024' }), 0);
+
+  // An hour old: past the 10-minute retention, while records written now stay well inside it.
+  const oldMs = Date.now() - 60 * 60 * 1000;
+  const oldBatches = 20;
+  for (let b = 0; b < oldBatches; b += 1) assert.equal((await produce(conn, topic, 0, batchOf(`old${b}`, 4, oldMs))).errorCode, 0);
+  // Fresh records roll in a new active segment of their own once the old ones fill theirs.
+  const freshBatches = 8;
+  for (let b = 0; b < freshBatches; b += 1) assert.equal((await produce(conn, topic, 0, batchOf(`new${b}`, 4))).errorCode, 0);
+  const end = (oldBatches + freshBatches) * 4;
+
+  let earliest = 0;
+  await waitFor(
+    async () => {
+      cleanup();
+      earliest = (await listOffset(conn, topic, 0, -2)).offset;
+      return earliest > 0;
+    },
+    { timeoutMs: 15_000, intervalMs: TEST_CLEANUP_INTERVAL_MS, message: () => `retention to move the earliest offset (still ${earliest})` },
+  );
+  assert.ok(earliest <= oldBatches * 4, `only segments with old records are deleted (earliest ${earliest})`);
+  assert.deepEqual(await listOffset(conn, topic, 0, -1), { errorCode: 0, offset: end });
+  assert.equal((await fetch(conn, topic, 0, 0)).errorCode, 1, 'a fetch below the earliest offset is out of range');
+  const admin = await connectedAdmin(scope, newKafka(bootstrap));
+  assert.deepEqual((await admin.fetchTopicOffsets(topic)).map((p) => ({ low: p.low, high: p.high })), [{ low: String(earliest), high: String(end) }]);
+
+  const got = await consumeCount(scope, newKafka(bootstrap), topic, end - earliest);
+  assert.equal(got[0]?.offset, earliest, 'a consumer from the beginning starts at the new earliest offset');
+  assert.ok(got.some((m) => m.value === 'new7-v3'));
+});
