@@ -181,3 +181,19 @@ test('partition log with fsync interval 0 survives without close', (t) => {
   second.log.close();
   first.log.close();
 });
+
+test('partition log truncates a tail batch whose offsets go backwards', (t) => {
+  const { dir, cleanup } = tempDir('plog-backwards');
+  t.after(cleanup);
+  const first = open(dir);
+  fill(first.log, 5, 2);
+  first.log.close();
+  const file = path.join(dir, '00000000000000000000.log');
+  const goodBytes = fs.statSync(file).size;
+  fs.appendFileSync(file, valueBatch('stale', 1)); // well-formed, CRC fine, but baseOffset 0 again
+  const second = open(dir);
+  assert.equal(second.log.logEndOffset(), 10);
+  assert.equal(fs.statSync(file).size, goodBytes);
+  assert.ok(second.lines.some((l) => l.level === 40 && l.droppedBytes === fs.statSync(file).size - goodBytes + valueBatch('stale', 1).length));
+  second.log.close();
+});

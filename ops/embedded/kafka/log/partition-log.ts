@@ -159,6 +159,7 @@ export class SegmentedPartitionLog implements PartitionLog {
     for (let i = this.segmentIndexFor(fetchOffset); i < this.segments.length; i++) {
       const seg = this.segments[i] as Segment;
       if (seg.baseOffset >= limit) break;
+      if (seg.nextOffset <= fetchOffset) continue;
       const r = seg.read(fetchOffset, limit, maxBytes - taken, parts.length === 0, READ_SLACK_BYTES);
       if (r.bytes.length > 0) {
         parts.push(r.bytes);
@@ -178,6 +179,7 @@ export class SegmentedPartitionLog implements PartitionLog {
     return this.logEndOffset();
   }
 
+  /** Consume synchronously: a cleanup between two steps may replace the files being read. */
   *headers(fromOffset: number): Generator<BatchHeader> {
     const snapshot = this.segments.slice(this.segmentIndexFor(fromOffset));
     for (const seg of snapshot) yield* seg.headers(fromOffset);

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { BatchHeader } from '../contracts.ts';
+import { LogError } from './errors.ts';
 import { FileWindow, readFully, writeFully } from './file-window.ts';
 import { BATCH_HEADER_BYTES, INDEX_INTERVAL_BYTES, MAX_BATCH_BYTES, SCAN_CHUNK_BYTES } from './limits.ts';
 import { BatchField, checkFraming, crcMatches, readBatchHeader, readI64 } from './record-batch.ts';
@@ -36,8 +37,11 @@ export interface ScanResult {
   problem?: string;
 }
 
-/** Called for every batch a scan passes; `buf[at, at+size)` is the whole batch. */
-export type BatchVisitor = (buf: Buffer, at: number, size: number, position: number) => void;
+/**
+ * Called for every batch a scan passes; `buf[at, at+size)` is the whole batch. Returning a
+ * string stops the scan before this batch, with that string as the problem.
+ */
+export type BatchVisitor = (buf: Buffer, at: number, size: number, position: number) => string | void;
 
 /**
  * Walks batches from `start` to `end` of an open file, stopping at the first bad framing (and,
@@ -55,13 +59,17 @@ export function scanFile(fd: number, start: number, end: number, checkCrc: boole
       return { validBytes: pos, problem: `batch length ${batchLength} does not fit the ${end - pos} bytes left` };
     }
     const whole = window.at(pos, size);
+    let problem: string | void;
     try {
       checkFraming(whole.buf, whole.at, whole.at + size);
+      if (checkCrc && !crcMatches(whole.buf, whole.at, size)) problem = 'CRC-32C mismatch';
+      else problem = visit(whole.buf, whole.at, size, pos);
     } catch (err) {
-      return { validBytes: pos, problem: err instanceof Error ? err.message : String(err) };
+      // Only malformed bytes end a scan; anything else is a bug and propagates.
+      if (!(err instanceof LogError)) throw err;
+      problem = err.message;
     }
-    if (checkCrc && !crcMatches(whole.buf, whole.at, size)) return { validBytes: pos, problem: 'CRC-32C mismatch' };
-    visit(whole.buf, whole.at, size, pos);
+    if (problem !== undefined) return { validBytes: pos, problem };
     pos += size;
   }
   return { validBytes: pos };
@@ -135,7 +143,7 @@ export class Segment {
   /** Scans the whole file, rebuilding the index; stops at the first bad batch. */
   private rebuild(fileBytes: number, checkCrc: boolean): ScanResult {
     this.resetState();
-    return scanFile(this.fd, 0, fileBytes, checkCrc, (buf, at, size) => this.track(buf, at, size));
+    return scanFile(this.fd, 0, fileBytes, checkCrc, (buf, at, size) => this.outOfOrder(buf, at) ?? this.track(buf, at, size));
   }
 
   /** Loads `.index`/`.timeindex` and scans only past the last entry; false if they are unusable. */
@@ -152,6 +160,10 @@ export class Segment {
     const start = loaded.lastPosition();
     this.maxTimestamp = loaded.lastTimestampBefore();
     const tail = scanFile(this.fd, start, fileBytes, false, (buf, at, size) => {
+      if (this.size > 0) {
+        const problem = this.outOfOrder(buf, at);
+        if (problem !== undefined) return problem;
+      }
       this.size += size;
       this.noteHeader(buf, at);
     });
@@ -166,6 +178,14 @@ export class Segment {
     this.size = fileBytes;
     this.bytesSinceIndexEntry = fileBytes - start;
     return true;
+  }
+
+  /** Offsets only grow within a segment; a batch that goes backwards is not ours. */
+  private outOfOrder(buf: Buffer, at: number): string | undefined {
+    const base = readI64(buf, at + BatchField.baseOffset);
+    const delta = buf.readInt32BE(at + BatchField.lastOffsetDelta);
+    if (base < this.nextOffset || delta < 0) return `batch offsets ${base}+${delta} do not follow ${this.nextOffset - 1}`;
+    return undefined;
   }
 
   private noteHeader(buf: Buffer, at: number): void {
