@@ -13,7 +13,7 @@ import type { ConnectionInfo, FrameOutcome } from './server.ts';
 import { PartitionStateImpl } from './coordinator/partition-state.ts';
 import { ProducerIdAllocator } from './coordinator/producer-ids.ts';
 import { TransactionCoordinator } from './coordinator/transactions.ts';
-import { OffsetStore } from './coordinator/group-offsets.ts';
+import { GroupCoordinator } from './coordinator/groups.ts';
 import { openLogManager } from './log/log-manager.ts';
 import type { Clock } from './coordinator/types.ts';
 import { tpKey } from './coordinator/types.ts';
@@ -65,7 +65,7 @@ export class Broker implements MarkerWriter {
   readonly waiters = new FetchWaiters();
   /** Set by Broker.open once the coordinators exist (they need the broker as MarkerWriter). */
   transactions!: TransactionCoordinator;
-  offsets!: OffsetStore;
+  groups!: GroupCoordinator;
   /** True once close() began: parked fetches answer at once. */
   closing = false;
   /** Host and port clients are told to connect to; the port is known once the server listens. */
@@ -102,14 +102,14 @@ export class Broker implements MarkerWriter {
       const producerIds = ProducerIdAllocator.open(coordinatorDir);
       const broker = new Broker({ logs, producerIds, clock, logger, options });
       broker.replayPartitionStates();
-      broker.offsets = OffsetStore.open(coordinatorDir);
-      opened.push(broker.offsets);
+      broker.groups = GroupCoordinator.open({ dataDir: coordinatorDir, clock, initialRebalanceDelayMs: options.groupInitialRebalanceDelayMs });
+      opened.push(broker.groups);
       broker.transactions = TransactionCoordinator.open({
         dataDir: coordinatorDir,
         clock,
         producerIds,
         markers: broker,
-        offsets: broker.offsets,
+        offsets: broker.groups,
         partitionExists: (topic, partition) => broker.partition(topic, partition) !== undefined,
       });
       opened.push(broker.transactions);
@@ -133,8 +133,8 @@ export class Broker implements MarkerWriter {
   }
 
   /** Timer work of the group coordinator: session expiry and rebalance deadlines (spec §6). */
-  tickGroups(_nowMs: number): void {
-    // The group coordinator is attached here once it exists.
+  tickGroups(nowMs: number): void {
+    this.groups.tick(nowMs);
   }
 
   /** What metrics read at scrape time. */
@@ -151,7 +151,7 @@ export class Broker implements MarkerWriter {
         }
         return out;
       },
-      groupCount: () => 0,
+      groupCount: () => this.groups.listGroups().groups.length,
       openTransactionCount: () => 0,
     };
   }
@@ -203,7 +203,7 @@ export class Broker implements MarkerWriter {
     for (let p = 0; p < (config?.partitions ?? 0); p += 1) this.states.delete(tpKey(name, p));
     // Spec §8: a deleted topic takes its transaction membership and committed offsets with it.
     this.transactions.deleteTopic(name);
-    this.offsets.deleteTopic(name);
+    this.groups.deleteTopic(name);
     this.waiters.wakeAll();
     this.logger.info({ topic: name }, 'topic deleted');
   }
@@ -277,13 +277,14 @@ export class Broker implements MarkerWriter {
   beginClose(): void {
     this.closing = true;
     this.waiters.wakeAll();
+    // Answers parked JoinGroup/SyncGroup requests (COORDINATOR_NOT_AVAILABLE) and closes the offsets journal.
+    this.groups.close();
   }
 
   /** Closes the coordinators' journals and the logs (fsyncing them); call after the server closed. */
   close(): void {
     this.closing = true;
     this.transactions.close();
-    this.offsets.close();
     this.logs.close();
   }
 

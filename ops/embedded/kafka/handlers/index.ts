@@ -6,6 +6,16 @@ import { findCoordinatorHandler } from './find-coordinator.ts';
 import { listOffsetsHandler } from './list-offsets.ts';
 import { metadataHandler } from './metadata.ts';
 import { produceHandler } from './produce.ts';
+import {
+  describeGroupsHandler,
+  heartbeatHandler,
+  joinGroupHandler,
+  leaveGroupHandler,
+  listGroupsHandler,
+  offsetCommitHandler,
+  offsetFetchHandler,
+  syncGroupHandler,
+} from './groups.ts';
 import { createTopicsHandler, deleteTopicsHandler } from './topics.ts';
 import {
   addOffsetsToTxnHandler,
@@ -20,7 +30,15 @@ export const handlers: readonly ApiHandler[] = [
   fetchHandler,
   listOffsetsHandler,
   metadataHandler,
+  offsetCommitHandler,
+  offsetFetchHandler,
   findCoordinatorHandler,
+  joinGroupHandler,
+  heartbeatHandler,
+  leaveGroupHandler,
+  syncGroupHandler,
+  describeGroupsHandler,
+  listGroupsHandler,
   apiVersionsHandler,
   createTopicsHandler,
   deleteTopicsHandler,
