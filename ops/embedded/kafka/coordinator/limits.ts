@@ -71,3 +71,44 @@ export const TRANSACTION_GROUPS_MAX = 100;
  * the live state and compaction cost is amortised over many appends.
  */
 export const JOURNAL_COMPACT_SLACK_BYTES = 1024 * 1024;
+
+/** Kafka's offset.metadata.max.bytes default: longer commit metadata gets 12. */
+export const OFFSET_METADATA_BYTES_MAX = 4_096;
+
+/** Partitions with a committed offset per group; a commit adding more gets 28. */
+export const GROUP_OFFSETS_MAX = 100_000;
+
+/** Offsets one producer may stage in one group before its transaction ends; more gets 28. */
+export const GROUP_PENDING_OFFSETS_MAX = 10_000;
+
+/**
+ * Bytes of JSON entries packed into one offsets journal line. Half the line limit leaves room
+ * for the line's own fields; one entry (a topic name plus OFFSET_METADATA_BYTES_MAX, even fully
+ * JSON-escaped at 6 bytes a byte) is far smaller, so any commit splits into valid lines.
+ */
+export const OFFSETS_JOURNAL_CHUNK_BYTES = JOURNAL_LINE_BYTES_MAX / 2;
+
+/** Groups known (with members or committed offsets); a JoinGroup creating one more gets 15. */
+export const GROUPS_MAX = 10_000;
+
+/** Members per group (Kafka group.max.size); one more gets 81. */
+export const GROUP_MEMBERS_MAX = 1_000;
+
+/** Group ids, member ids, client ids and protocol names longer than this get 24 / 42. */
+export const GROUP_STRING_LENGTH_MAX = 1_000;
+
+/** Protocols one JoinGroup may offer (librdkafka offers 2, kafkajs 1). */
+export const GROUP_PROTOCOLS_MAX = 32;
+
+/**
+ * Session timeouts accepted (26 outside). Kafka allows 6000 to 1800000 ms; the lower bound is
+ * relaxed so tests can watch a silent member expire quickly (spec §6).
+ */
+export const GROUP_SESSION_TIMEOUT_MS_MIN = 100;
+export const GROUP_SESSION_TIMEOUT_MS_MAX = 1_800_000;
+
+/** Longest rebalance timeout honoured; a larger request value is clamped so a phase always ends. */
+export const GROUP_REBALANCE_TIMEOUT_MS_MAX = 1_800_000;
+
+assert.ok(6 * (OFFSET_METADATA_BYTES_MAX + 249) + 64 < OFFSETS_JOURNAL_CHUNK_BYTES, 'one offset entry must fit a journal chunk');
+assert.ok(GROUP_SESSION_TIMEOUT_MS_MIN < GROUP_SESSION_TIMEOUT_MS_MAX);
