@@ -150,6 +150,10 @@ export class SegmentedPartitionLog implements PartitionLog {
     return found;
   }
 
+  /**
+   * The limit is the high watermark or the last stable offset, both batch boundaries, so a fetch
+   * at or past it has nothing to return and skips the segment read (the long-poll common case).
+   */
   read(fetchOffset: number, limitOffset: number, maxBytes: number): { bytes: Buffer; lastOffset: number } {
     const limit = Math.min(limitOffset, this.logEndOffset());
     if (fetchOffset >= limit) return { bytes: Buffer.alloc(0), lastOffset: -1 };
