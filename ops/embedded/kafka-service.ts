@@ -23,7 +23,7 @@ export interface EmbeddedKafka {
 /** Matches the broker's command line when looking for one orphaned by a killed launcher. */
 export const BROKER_COMMAND_MARK = 'ops/embedded/kafka/main.ts';
 
-export async function startKafka(options: { dataDir: string; host: string; fsyncIntervalMs: number; logger: Logger }): Promise<EmbeddedKafka> {
+export async function startKafka(options: { dataDir: string; host: string; fsyncIntervalMs: number; logLevel: string; logger: Logger }): Promise<EmbeddedKafka> {
   const logger = options.logger.child({ service: 'kafka' });
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
@@ -33,7 +33,14 @@ export async function startKafka(options: { dataDir: string; host: string; fsync
   });
   const proc = startProcess(
     process.execPath,
-    ['--import', 'tsx', BROKER_MAIN, '--data-dir', dataDir, '--host', options.host, '--port', '0'],
+    [
+      '--import', 'tsx', BROKER_MAIN,
+      '--data-dir', dataDir,
+      '--host', options.host,
+      '--port', '0',
+      '--fsync-interval-ms', String(options.fsyncIntervalMs),
+      '--log-level', options.logLevel,
+    ],
     {
       name: 'kafka',
       logger,

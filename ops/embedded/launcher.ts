@@ -142,7 +142,7 @@ export async function launch(options: { config: Readonly<Config>; dataDir?: stri
     }
 
     if (config.kafkaBrokers === undefined) {
-      const kafka = await startKafka({ dataDir: join(dataDir, 'kafka'), host, fsyncIntervalMs: config.brokerFsyncIntervalMs, logger });
+      const kafka = await startKafka({ dataDir: join(dataDir, 'kafka'), host, fsyncIntervalMs: config.brokerFsyncIntervalMs, logLevel: config.logLevel, logger });
       recordChild(dataDir, { name: 'kafka', pid: kafka.pid, mark: BROKER_COMMAND_MARK });
       started.push({ name: 'kafka', endpoint: { url: kafka.bootstrap, embedded: true, pid: kafka.pid }, stop: kafka.stop });
     } else {

@@ -131,3 +131,51 @@ test('launcher starts PostgreSQL and Redis, survives a kill -9 with data intact,
   assert.ok(!isAlive(e2.services.postgres?.pid ?? -1), 'PostgreSQL stopped');
   assert.ok(!isAlive(e2.services.redis?.pid ?? -1), 'Redis stopped');
 });
+
+test('npm start defaults: the launcher embeds the Kafka broker too, and its data survives a kill -9', { timeout: 240_000 }, async (t) => {
+  const { Kafka, logLevel } = await import('kafkajs');
+  const dataDir = mkdtempSync(join(tmpdir(), 'paystream-launcher-kafka-'));
+  const launchers: Launcher[] = [];
+  t.after(async () => {
+    for (const l of launchers) if (l.child.exitCode === null) l.child.kill('SIGKILL');
+    const state = join(dataDir, 'launcher.json');
+    if (existsSync(state)) {
+      for (const c of (JSON.parse(readFileSync(state, 'utf8')) as { children: { pid: number }[] }).children) {
+        if (isAlive(c.pid)) process.kill(c.pid, 'SIGKILL');
+      }
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  const kafkaAt = (bootstrap: string) => new Kafka({ clientId: 'launcher-test', brokers: [bootstrap], logLevel: logLevel.NOTHING });
+
+  const first = startLauncher(dataDir, {});
+  launchers.push(first);
+  const e1 = await endpointsOf(dataDir, first);
+  assert.equal(e1.services.kafka?.embedded, true);
+  const producer = kafkaAt(e1.services.kafka?.url ?? assert.fail('no kafka')).producer({ idempotent: true });
+  await producer.connect();
+  await producer.send({ topic: 'launcher-probe', acks: -1, messages: [{ key: 'k', value: 'kept across kill -9' }] });
+  await producer.disconnect();
+
+  first.child.kill('SIGKILL');
+  await first.exited;
+  const second = startLauncher(dataDir, {});
+  launchers.push(second);
+  const e2 = await endpointsOf(dataDir, second);
+  assert.ok(!isAlive(e1.services.kafka?.pid ?? -1), 'the orphaned broker was stopped');
+
+  const consumer = kafkaAt(e2.services.kafka?.url ?? assert.fail('no kafka')).consumer({ groupId: 'launcher-probe', sessionTimeout: 6000, heartbeatInterval: 500 });
+  await consumer.connect();
+  await consumer.subscribe({ topic: 'launcher-probe', fromBeginning: true });
+  const seen: string[] = [];
+  await consumer.run({ eachMessage: async ({ message }) => void seen.push(message.value?.toString() ?? '') });
+  await waitUntil(() => (seen.length > 0 ? true : undefined), { timeoutMs: 30_000, what: 'the record produced before the kill -9' });
+  await consumer.disconnect();
+  assert.deepEqual(seen, ['kept across kill -9']);
+
+  // Ctrl-C in a terminal delivers SIGINT.
+  second.child.kill('SIGINT');
+  assert.equal(await second.exited, 0, second.output());
+  assert.ok(!existsSync(join(dataDir, 'endpoints.json')));
+  assert.ok(!isAlive(e2.services.kafka?.pid ?? -1), 'broker stopped');
+});
