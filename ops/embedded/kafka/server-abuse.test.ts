@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Scope, connectedProducer, newKafka, startTestBroker, uniqueName } from '../../../test/helpers/kafkajs.ts';
 import { RawConnection, apiVersions, fetch as rawFetch, metadata, produceBody } from '../../../test/helpers/raw-client.ts';
-import { ApiKey, Reader, Writer, encodeBatch, frameRequest } from '../../../test/helpers/raw-wire.ts';
+import { ApiKey, type Reader, Writer, encodeBatch, frameRequest } from '../../../test/helpers/raw-wire.ts';
 import { PassThrough } from 'node:stream';
 import pino from 'pino';
 import { startBroker } from './index.ts';
