@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrorCode } from '../contracts.ts';
-import type { BatchHeader, ProduceCheck } from '../contracts.ts';
+import type { BatchHeader, PartitionLog, ProduceCheck } from '../contracts.ts';
+import { buildControlBatch } from '../log/record-batch.ts';
 import { PartitionStateImpl, incrementSequence } from './partition-state.ts';
 import { SEQUENCE_MAX } from './limits.ts';
 import { header, marker, prng } from './test-support.ts';
@@ -252,4 +253,26 @@ test('partition state never stores a duplicate or a gap under random retries and
     const seqs = p.stored.flatMap((h) => Array.from({ length: h.recordCount }, (_, k) => h.baseSequence + k));
     assert.deepEqual(seqs, Array.from({ length: seqs.length }, (_, k) => k), `seed ${seed}`);
   }
+});
+
+test('partition state rebuilt from a log reads each marker type back from its control record', () => {
+  const p = new FakePartition();
+  p.produce(idem(1, 0, 0, 2, true));
+  p.produce(idem(2, 0, 0, 1, true));
+  p.endTxn(1, 0, false);
+  p.endTxn(2, 0, true);
+  p.produce(idem(1, 0, 2, 1, true));
+  // Stored headers carry no controlType; the bytes of each marker tell it.
+  const markerBytes = new Map<number, Buffer>();
+  for (const h of p.stored) {
+    if (h.isControl) markerBytes.set(h.baseOffset, buildControlBatch({ producerId: h.producerId, producerEpoch: h.producerEpoch, commit: h.controlType === 'commit', timestampMs: 0 }));
+  }
+  const log = {
+    logStartOffset: () => 0,
+    headers: () => p.stored.map((h) => ({ ...h, controlType: undefined })),
+    read: (offset: number) => ({ bytes: markerBytes.get(offset) ?? Buffer.alloc(0), lastOffset: offset }),
+  } as unknown as PartitionLog;
+  const rebuilt = PartitionStateImpl.rebuildFromLog(log, { isIssued: (pid) => pid < 100 });
+  assert.deepEqual(rebuilt.snapshot(), p.state.snapshot());
+  assert.deepEqual(rebuilt.abortedRanges(0, 10), [{ producerId: 1, firstOffset: 0, lastOffset: 3 }]);
 });

@@ -6,7 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { ErrorCode } from '../contracts.ts';
-import type { AbortedRange, BatchHeader, PartitionState, ProduceCheck } from '../contracts.ts';
+import type { AbortedRange, BatchHeader, PartitionLog, PartitionState, ProduceCheck } from '../contracts.ts';
+import { controlTypeOf } from '../log/records.ts';
 import { PRODUCER_BATCHES_CACHED, PRODUCERS_PER_PARTITION_MAX, SEQUENCE_MAX } from './limits.ts';
 
 /** One appended batch of a producer, kept to recognise an exact retry. */
@@ -67,6 +68,26 @@ export class PartitionStateImpl implements PartitionState {
   static rebuild(headers: Iterable<BatchHeader>, options: PartitionStateOptions): PartitionStateImpl {
     const state = new PartitionStateImpl(options);
     for (const header of headers) state.observe(header);
+    return state;
+  }
+
+  /**
+   * Rebuilds from a partition log at start. Stored headers carry no marker type, so each control
+   * batch is read back to learn it from its record key (markers are few: one per transaction).
+   */
+  static rebuildFromLog(log: PartitionLog, options: PartitionStateOptions): PartitionStateImpl {
+    const state = new PartitionStateImpl(options);
+    for (const header of log.headers(log.logStartOffset())) {
+      if (header.isControl && header.controlType === undefined) {
+        const { bytes } = log.read(header.baseOffset, header.baseOffset + 1, 1);
+        const controlType = controlTypeOf(bytes);
+        // An unreadable control record (a future type) closes nothing, as in Kafka.
+        if (controlType === undefined) continue;
+        state.observe({ ...header, controlType });
+        continue;
+      }
+      state.observe(header);
+    }
     return state;
   }
 
