@@ -9,6 +9,7 @@ import { loadJournal } from './durable.ts';
 import { PRODUCER_EPOCH_MAX } from './limits.ts';
 import { FakeClock, tempDir } from './test-support.ts';
 import type { PartitionOffset, TopicPartition, TxnOffsetSink } from './types.ts';
+import { GroupCoordinator } from './groups.ts';
 
 interface Marker {
   topic: string;
@@ -296,4 +297,65 @@ test('transactions journal is compacted on restart to one line per transactional
   t.after(() => again.close());
   assert.equal(again.describe('tx')?.epoch, 19);
   assert.equal(loadJournal(path.join(dir, TRANSACTIONS_JOURNAL_FILE)).length, 1);
+});
+
+test('transactions check a transactional produce against the id, epoch, state and partitions', (t) => {
+  const { tc } = setup(t);
+  const { producerId: pid } = tc.initProducerId('tx', 60000);
+  assert.equal(tc.checkProduce('tx', pid, 0, 'a', 0), ErrorCode.INVALID_TXN_STATE);
+  tc.addPartitions('tx', pid, 0, [tp('a', 0)]);
+  assert.equal(tc.checkProduce('tx', pid, 0, 'a', 0), ErrorCode.NONE);
+  assert.equal(tc.checkProduce('tx', pid, 0, 'a', 1), ErrorCode.INVALID_TXN_STATE);
+  assert.equal(tc.checkProduce('tx', pid, 1, 'a', 0), ErrorCode.INVALID_PRODUCER_EPOCH);
+  assert.equal(tc.checkProduce('tx', pid + 1, 0, 'a', 0), ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+  assert.equal(tc.checkProduce(null, pid, 0, 'a', 0), ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+  tc.initProducerId('tx', 60000);
+  assert.equal(tc.checkProduce('tx', pid, 0, 'a', 0), ErrorCode.INVALID_PRODUCER_EPOCH);
+});
+
+test('transactions and groups restarted over the same directory finish a prepared commit with its offsets', (t) => {
+  const dir = tempDir(t);
+  const clock = new FakeClock();
+  const markers = new FakeMarkers();
+  let nextPid = 0;
+  const open = () => {
+    const groups = GroupCoordinator.open({ dataDir: dir, clock, initialRebalanceDelayMs: 0 });
+    const txns = TransactionCoordinator.open({
+      dataDir: dir,
+      clock,
+      producerIds: { allocate: () => nextPid++ },
+      markers,
+      offsets: groups,
+      partitionExists: () => true,
+    });
+    return { groups, txns, close: () => (txns.close(), groups.close()) };
+  };
+  const first = open();
+  const committed = () => first.groups.fetchOffsets('g', [{ name: 'in', partitionIndexes: [0] }]).topics[0]?.partitions[0]?.committedOffset;
+  const { producerId: pid } = first.txns.initProducerId('tx', 60000);
+  first.txns.addPartitions('tx', pid, 0, [tp('out', 0), tp('out', 1)]);
+  first.txns.addOffsets('tx', pid, 0, 'g');
+  assert.equal(first.txns.txnOffsetCommit('tx', 'g', pid, 0, [{ topic: 'in', partition: 0, offset: 100, metadata: null }]), 0);
+  assert.equal(committed(), -1, 'staged offsets are invisible');
+  markers.failAfter = 1; // the broker dies after the first marker
+  assert.throws(() => first.txns.endTxn('tx', pid, 0, true), /disk full/);
+  assert.equal(committed(), -1);
+  first.close();
+
+  markers.failAfter = Infinity;
+  const second = open();
+  t.after(() => second.close());
+  const read = () => second.groups.fetchOffsets('g', [{ name: 'in', partitionIndexes: [0] }]).topics[0]?.partitions[0]?.committedOffset;
+  assert.equal(read(), -1, 'still staged after the restart');
+  assert.equal(second.txns.describe('tx')?.state, 'PrepareCommit');
+  assert.deepEqual(second.txns.recoverOnStart(), [{ topic: 'out', partition: 0 }, { topic: 'out', partition: 1 }]);
+  assert.equal(read(), 100);
+  assert.equal(second.txns.describe('tx')?.state, 'CompleteCommit');
+  assert.deepEqual(markers.written.map((m) => [m.partition, m.commit]), [[0, true], [0, true], [1, true]]);
+  second.close();
+  const third = open();
+  t.after(() => third.close());
+  assert.equal(third.groups.fetchOffsets('g', null).topics[0]?.partitions[0]?.committedOffset, 100);
+  assert.equal(third.txns.describe('tx')?.state, 'CompleteCommit');
+  assert.deepEqual(third.txns.recoverOnStart(), []);
 });

@@ -264,6 +264,20 @@ export class TransactionCoordinator {
     }
   }
 
+  /**
+   * Whether a transactional batch may be appended (called by Produce for each partition): the
+   * id must name this producer at this epoch (49 / 47), with the transaction Ongoing and the
+   * partition added to it (48). Closes the gap where a fenced producer writes to a partition
+   * that has not seen the new epoch yet.
+   */
+  checkProduce(txnId: string | null, producerId: number, epoch: number, topic: string, partition: number): ErrorCodeValue {
+    if (txnId === null) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
+    const found = this.validate(txnId, producerId, epoch);
+    if (typeof found === 'number') return found;
+    if (found.state !== 'Ongoing' || !found.partitions.has(tpKey(topic, partition))) return ErrorCode.INVALID_TXN_STATE;
+    return ErrorCode.NONE;
+  }
+
   /** The journal form of one transaction (tests, debugging). */
   describe(txnId: string): TxnRecord | undefined {
     const txn = this.txns.get(txnId);
