@@ -1,0 +1,419 @@
+// Generated from schemas/*.avsc by schemas/generate-types.ts; do not edit by hand.
+// schemas/types.test.ts fails when this file is not what the generator writes.
+
+/** Attempt outcomes and latency per channel for one window; topic metrics.channels.1m, key channelId. */
+export interface ChannelMetricsWindow {
+  /** Inclusive. */
+  windowStartMs: number;
+  /** Exclusive. */
+  windowEndMs: number;
+  channelId: string;
+  attempts: number;
+  approved: number;
+  declined: number;
+  pending: number;
+  failed: number;
+  latencyP50Ms: number;
+  latencyP95Ms: number;
+  latencyMaxMs: number;
+}
+
+/** A verified asynchronous update from a channel; topic channel.notifications, key paymentId. */
+export interface ChannelNotification {
+  /** The channel's notification id; duplicates are dropped by it. */
+  notificationId: string;
+  channelId: string;
+  paymentId: string;
+  attemptId: string | null;
+  channelReference: string;
+  status: NotificationStatus;
+  /** Amount the channel reports, in minor units; decodes to bigint. */
+  amountMinor: bigint | null;
+  currency: string | null;
+  /** When the channel says it happened. */
+  occurredAtMs: number;
+  receivedAtMs: number;
+}
+
+export type NotificationStatus = 'APPROVED' | 'DECLINED' | 'SETTLED' | 'REFUNDED' | 'CHARGEBACK' | 'FAILED';
+export const NotificationStatusValues = ['APPROVED', 'DECLINED', 'SETTLED', 'REFUNDED', 'CHARGEBACK', 'FAILED'] as const;
+
+/** Whether a channel takes traffic; compacted topic config.channels, key channelId. */
+export interface ChannelSwitch {
+  channelId: string;
+  enabled: boolean;
+  reason: string | null;
+  updatedBy: string;
+  updatedAtMs: number;
+}
+
+/** A record a processor gave up on. A <topic>.dlq topic keeps the original key, value and headers byte for byte and carries these fields as headers; tools decode the pair into this record. */
+export interface DeadLetter {
+  sourceTopic: string;
+  sourcePartition: number;
+  sourceOffset: bigint;
+  /** Original key bytes. */
+  key: Buffer | null;
+  /** Original value bytes. */
+  value: Buffer | null;
+  /** Original headers. */
+  headers: Record<string, Buffer>;
+  /** Stable code of the last failure. */
+  errorCode: string;
+  errorMessage: string;
+  processor: string;
+  attempts: number;
+  failedAtMs: number;
+}
+
+/** One balanced double-entry journal entry; topic ledger.entries, key paymentId. */
+export interface LedgerEntry {
+  /** Unique; the ledger sink dedupes by it. */
+  entryId: string;
+  paymentId: string;
+  /** The payment event this entry posts. */
+  sourceEventId: string;
+  description: string;
+  /** At least two legs. */
+  postings: Array<Posting>;
+  postedAtMs: number;
+}
+
+/** One leg; the legs of an entry sum to zero per currency. */
+export interface Posting {
+  accountId: string;
+  direction: PostingDirection;
+  /** Amount in minor units of `currency` (e.g. cents); decodes to bigint. */
+  amountMinor: bigint;
+  /** ISO 4217 alphabetic code, three upper-case letters. */
+  currency: string;
+}
+
+export type PostingDirection = 'DEBIT' | 'CREDIT';
+export const PostingDirectionValues = ['DEBIT', 'CREDIT'] as const;
+
+/** One structured log line shipped from a process; topic ops.logs, key service. */
+export interface OpsLog {
+  timestampMs: number;
+  level: LogSeverity;
+  service: string;
+  host: string;
+  pid: number;
+  message: string;
+  /** W3C trace id from traceparent, when the line belongs to a trace. */
+  traceId: string | null;
+  paymentId: string | null;
+  /** Other log fields, as JSON text per key. */
+  fields: Record<string, string>;
+}
+
+export type LogSeverity = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'FATAL';
+export const LogSeverityValues = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'] as const;
+
+/** Log counts per service for one window; topic metrics.ops.1m, key service. */
+export interface OpsMetricsWindow {
+  /** Inclusive. */
+  windowStartMs: number;
+  /** Exclusive. */
+  windowEndMs: number;
+  service: string;
+  lines: number;
+  warnings: number;
+  errors: number;
+  fatals: number;
+}
+
+/** A routed payment with its risk assessment; topic payments.assessed, key paymentId. */
+export interface PaymentAssessed {
+  paymentId: string;
+  merchantId: string;
+  /** Amount in minor units of `currency` (e.g. cents); decodes to bigint. */
+  amountMinor: bigint;
+  /** ISO 4217 alphabetic code, three upper-case letters. */
+  currency: string;
+  method: PaymentMethod;
+  merchantReference: string;
+  /** The channel chosen first. */
+  channelId: string;
+  /** Channels to try next, in order. */
+  fallbackChannelIds: Array<string>;
+  /** The routing rule that matched, if any. */
+  ruleId: string | null;
+  /** The experiment arm that picked the channel, if any. */
+  experimentArm: string | null;
+  /** 0 (no risk) to 1000. */
+  riskScore: number;
+  decision: RiskDecision;
+  /** Stable reason codes behind the score. */
+  reasons: Array<string>;
+  assessedAtMs: number;
+}
+
+export type PaymentMethod = 'CARD' | 'BANK_TRANSFER' | 'WALLET';
+export const PaymentMethodValues = ['CARD', 'BANK_TRANSFER', 'WALLET'] as const;
+
+export type RiskDecision = 'APPROVE' | 'REVIEW' | 'DECLINE';
+export const RiskDecisionValues = ['APPROVE', 'REVIEW', 'DECLINE'] as const;
+
+/** One call to a payment channel and its synchronous result; topic payments.attempts, key paymentId. */
+export interface PaymentAttempt {
+  paymentId: string;
+  /** paymentId and attempt number; also the channel idempotency key. */
+  attemptId: string;
+  /** 1 for the first attempt. */
+  attemptNumber: number;
+  channelId: string;
+  /** Amount in minor units of `currency` (e.g. cents); decodes to bigint. */
+  amountMinor: bigint;
+  /** ISO 4217 alphabetic code, three upper-case letters. */
+  currency: string;
+  status: AttemptStatus;
+  /** The channel's id for this attempt. */
+  channelReference: string | null;
+  /** The channel's decline code, mapped to ours. */
+  declineCode: string | null;
+  /** Why the call failed (timeout, connection, bad response). */
+  errorCode: string | null;
+  requestedAtMs: number;
+  respondedAtMs: number | null;
+}
+
+/** SENT is written before the call so a crash mid-call is resolved by querying the channel. */
+export type AttemptStatus = 'SENT' | 'APPROVED' | 'DECLINED' | 'PENDING' | 'FAILED';
+export const AttemptStatusValues = ['SENT', 'APPROVED', 'DECLINED', 'PENDING', 'FAILED'] as const;
+
+/** A request to change a payment, published by the ingress API or upstream systems; topic payments.commands, key paymentId. */
+export interface PaymentCommand {
+  /** Unique per command; consumers drop duplicates by it. */
+  commandId: string;
+  paymentId: string;
+  merchantId: string;
+  issuedAtMs: number;
+  /** Exactly one command kind; new kinds are appended as new branches. */
+  body: { 'paystream.CreatePayment': CreatePayment } | { 'paystream.CancelPayment': CancelPayment } | { 'paystream.RefundPayment': RefundPayment };
+}
+
+/** Create and authorise a new payment. */
+export interface CreatePayment {
+  /** Amount in minor units of `currency` (e.g. cents); decodes to bigint. */
+  amountMinor: bigint;
+  /** ISO 4217 alphabetic code, three upper-case letters. */
+  currency: string;
+  method: PaymentMethod;
+  /** The merchant's own order reference. */
+  merchantReference: string;
+  /** The merchant's idempotency key for the create request. */
+  idempotencyKey: string;
+  /** ISO 3166-1 alpha-2, when known. */
+  customerCountry: string | null;
+  description: string | null;
+  /** Merchant key/value pairs, passed through. */
+  metadata: Record<string, string>;
+}
+
+/** Cancel a payment that has not settled. */
+export interface CancelPayment {
+  reason: string;
+}
+
+/** Refund part or all of a settled payment. */
+export interface RefundPayment {
+  refundId: string;
+  /** Amount in minor units of `currency` (e.g. cents); decodes to bigint. */
+  amountMinor: bigint;
+  /** ISO 4217 alphabetic code, three upper-case letters. */
+  currency: string;
+  reason: string;
+}
+
+/** A payment lifecycle event from the state machine; topic payments.events, key paymentId. */
+export interface PaymentEvent {
+  /** Unique; webhooks and sinks dedupe by it. */
+  eventId: string;
+  paymentId: string;
+  merchantId: string;
+  /** Per payment, 1, 2, 3, ... with no gaps. */
+  sequence: number;
+  type: PaymentEventType;
+  /** The payment's status after this event. */
+  status: PaymentStatus;
+  /** The amount this event concerns, in minor units; decodes to bigint. */
+  amountMinor: bigint;
+  /** ISO 4217 alphabetic code, three upper-case letters. */
+  currency: string;
+  channelId: string | null;
+  attemptId: string | null;
+  /** Decline, failure or cancel reason code. */
+  reason: string | null;
+  occurredAtMs: number;
+}
+
+export type PaymentEventType = 'CREATED' | 'ROUTED' | 'ASSESSED' | 'ATTEMPTED' | 'AUTHORIZED' | 'DECLINED' | 'FAILED' | 'CANCELLED' | 'SETTLED' | 'REFUND_REQUESTED' | 'REFUNDED' | 'CHARGEBACK';
+export const PaymentEventTypeValues = ['CREATED', 'ROUTED', 'ASSESSED', 'ATTEMPTED', 'AUTHORIZED', 'DECLINED', 'FAILED', 'CANCELLED', 'SETTLED', 'REFUND_REQUESTED', 'REFUNDED', 'CHARGEBACK'] as const;
+
+export type PaymentStatus = 'PENDING' | 'AUTHORIZED' | 'DECLINED' | 'FAILED' | 'CANCELLED' | 'SETTLED' | 'REFUNDED' | 'PARTIALLY_REFUNDED';
+export const PaymentStatusValues = ['PENDING', 'AUTHORIZED', 'DECLINED', 'FAILED', 'CANCELLED', 'SETTLED', 'REFUNDED', 'PARTIALLY_REFUNDED'] as const;
+
+/** Payment counts and amounts per merchant and currency for one window; topic metrics.payments.1m, key merchantId:currency. */
+export interface PaymentMetricsWindow {
+  /** Inclusive. */
+  windowStartMs: number;
+  /** Exclusive. */
+  windowEndMs: number;
+  merchantId: string;
+  currency: string;
+  created: number;
+  authorized: number;
+  declined: number;
+  failed: number;
+  settled: number;
+  refunded: number;
+  authorizedAmountMinor: bigint;
+  settledAmountMinor: bigint;
+  refundedAmountMinor: bigint;
+}
+
+/** A created payment with its channel choice; topic payments.routed, key paymentId. */
+export interface PaymentRouted {
+  paymentId: string;
+  merchantId: string;
+  /** Amount in minor units of `currency` (e.g. cents); decodes to bigint. */
+  amountMinor: bigint;
+  /** ISO 4217 alphabetic code, three upper-case letters. */
+  currency: string;
+  method: PaymentMethod;
+  merchantReference: string;
+  /** The channel chosen first. */
+  channelId: string;
+  /** Channels to try next, in order. */
+  fallbackChannelIds: Array<string>;
+  /** The routing rule that matched, if any. */
+  ruleId: string | null;
+  /** The experiment arm that picked the channel, if any. */
+  experimentArm: string | null;
+  routedAtMs: number;
+}
+
+/** A difference between a channel statement and our records; topic recon.exceptions, key runId. */
+export interface ReconException {
+  exceptionId: string;
+  runId: string;
+  taskId: string;
+  channelId: string;
+  paymentId: string | null;
+  channelReference: string | null;
+  kind: ReconExceptionKind;
+  /** Our amount in minor units; decodes to bigint. */
+  expectedAmountMinor: bigint | null;
+  /** The statement's amount in minor units; decodes to bigint. */
+  actualAmountMinor: bigint | null;
+  currency: string | null;
+  detail: string;
+  detectedAtMs: number;
+}
+
+export type ReconExceptionKind = 'MISSING_IN_LEDGER' | 'MISSING_IN_STATEMENT' | 'AMOUNT_MISMATCH' | 'CURRENCY_MISMATCH' | 'STATUS_MISMATCH' | 'DUPLICATE';
+export const ReconExceptionKindValues = ['MISSING_IN_LEDGER', 'MISSING_IN_STATEMENT', 'AMOUNT_MISMATCH', 'CURRENCY_MISMATCH', 'STATUS_MISMATCH', 'DUPLICATE'] as const;
+
+/** The outcome of one reconciliation task; topic recon.results, key runId. */
+export interface ReconResult {
+  taskId: string;
+  runId: string;
+  channelId: string;
+  matched: number;
+  exceptions: number;
+  completedAtMs: number;
+}
+
+/** A batch of statement lines for one hash bucket of a reconciliation run; topic recon.tasks, key runId:bucket. */
+export interface ReconTask {
+  taskId: string;
+  runId: string;
+  channelId: string;
+  /** YYYY-MM-DD, the channel's business date. */
+  statementDate: string;
+  /** Hash bucket of the channel references in this task. */
+  bucket: number;
+  lines: Array<StatementLine>;
+  createdAtMs: number;
+}
+
+/** One line of a channel statement file. */
+export interface StatementLine {
+  channelReference: string;
+  paymentId: string | null;
+  /** Amount in minor units of `currency` (e.g. cents); decodes to bigint. */
+  amountMinor: bigint;
+  /** ISO 4217 alphabetic code, three upper-case letters. */
+  currency: string;
+  /** The channel's status text, mapped by the channel adapter. */
+  status: string;
+  bookedAtMs: number;
+}
+
+/** A routing rule; compacted topic config.routing-rules, key ruleId (a tombstone deletes the rule). */
+export interface RoutingRule {
+  ruleId: string;
+  /** Lower runs first. */
+  priority: number;
+  merchantId: string | null;
+  currency: string | null;
+  method: PaymentMethod | null;
+  minAmountMinor: bigint | null;
+  maxAmountMinor: bigint | null;
+  arms: Array<RoutingArm>;
+  enabled: boolean;
+  updatedBy: string;
+  updatedAtMs: number;
+}
+
+/** One channel choice and its share of matching traffic. */
+export interface RoutingArm {
+  armId: string;
+  channelId: string;
+  fallbackChannelIds: Array<string>;
+  /** 0 to 100; a rule's arms sum to 100. */
+  weightPercent: number;
+}
+
+/** Top-level value schemas by name (the .avsc file name). */
+export interface ValueTypes {
+  ChannelMetricsWindow: ChannelMetricsWindow;
+  ChannelNotification: ChannelNotification;
+  ChannelSwitch: ChannelSwitch;
+  DeadLetter: DeadLetter;
+  LedgerEntry: LedgerEntry;
+  OpsLog: OpsLog;
+  OpsMetricsWindow: OpsMetricsWindow;
+  PaymentAssessed: PaymentAssessed;
+  PaymentAttempt: PaymentAttempt;
+  PaymentCommand: PaymentCommand;
+  PaymentEvent: PaymentEvent;
+  PaymentMetricsWindow: PaymentMetricsWindow;
+  PaymentRouted: PaymentRouted;
+  ReconException: ReconException;
+  ReconResult: ReconResult;
+  ReconTask: ReconTask;
+  RoutingRule: RoutingRule;
+}
+
+export const SCHEMA_NAMES = [
+  'ChannelMetricsWindow',
+  'ChannelNotification',
+  'ChannelSwitch',
+  'DeadLetter',
+  'LedgerEntry',
+  'OpsLog',
+  'OpsMetricsWindow',
+  'PaymentAssessed',
+  'PaymentAttempt',
+  'PaymentCommand',
+  'PaymentEvent',
+  'PaymentMetricsWindow',
+  'PaymentRouted',
+  'ReconException',
+  'ReconResult',
+  'ReconTask',
+  'RoutingRule',
+] as const;
+export type SchemaName = (typeof SCHEMA_NAMES)[number];
