@@ -28,6 +28,49 @@ export interface SyncGroupResult {
   assignment: Buffer;
 }
 
+export interface JoinGroupInput {
+  groupId: string;
+  sessionTimeoutMs: number;
+  rebalanceTimeoutMs: number;
+  memberId: string;
+  protocolType: string;
+  protocols: GroupProtocol[];
+  clientId: string;
+  clientHost: string;
+}
+
+export interface SyncGroupInput {
+  groupId: string;
+  generationId: number;
+  memberId: string;
+  assignments: Array<{ memberId: string; assignment: Buffer }>;
+}
+
+export interface OffsetCommitInput {
+  groupId: string;
+  generationId: number;
+  memberId: string;
+  topics: Array<{ name: string; partitions: Array<{ partitionIndex: number; committedOffset: number; committedMetadata: string | null }> }>;
+}
+
+export interface OffsetCommitResult {
+  topics: Array<{ name: string; partitions: Array<{ partitionIndex: number; errorCode: ErrorCodeValue }> }>;
+}
+
+export interface OffsetFetchResult {
+  errorCode: ErrorCodeValue;
+  topics: Array<{ name: string; partitions: Array<{ partitionIndex: number; committedOffset: number; metadata: string; errorCode: ErrorCodeValue }> }>;
+}
+
+export interface DescribedGroup {
+  errorCode: ErrorCodeValue;
+  groupId: string;
+  groupState: GroupStateName | 'Dead';
+  protocolType: string;
+  protocolData: string;
+  members: Array<{ memberId: string; clientId: string; clientHost: string; memberMetadata: Buffer; memberAssignment: Buffer }>;
+}
+
 export interface Member {
   memberId: string;
   clientId: string;

@@ -28,6 +28,11 @@ type Line =
 
 type OffsetMap = Map<string, Entry>;
 
+export interface FetchedTopic {
+  name: string;
+  partitions: Array<{ partitionIndex: number; committedOffset: number; metadata: string; errorCode: ErrorCodeValue }>;
+}
+
 function isEntry(e: unknown): e is Entry {
   return Array.isArray(e) && typeof e[0] === 'string' && Number.isSafeInteger(e[1]) && Number.isSafeInteger(e[2]) && typeof e[3] === 'string';
 }
@@ -108,9 +113,31 @@ export class OffsetStore implements TxnOffsetSink {
     return e === undefined ? undefined : { offset: e[2], metadata: e[3] };
   }
 
-  /** Every committed offset of the group, in first-commit order. */
-  all(groupId: string): PartitionOffset[] {
-    return [...(this.committed.get(groupId)?.values() ?? [])].map(([topic, partition, offset, metadata]) => ({ topic, partition, offset, metadata }));
+  /**
+   * OffsetFetch (spec §6): null topics means every committed partition, by topic in first-commit
+   * order; a partition without a commit reads offset -1 and metadata "", with error 0.
+   */
+  fetch(groupId: string, topics: ReadonlyArray<{ name: string; partitionIndexes: readonly number[] }> | null): FetchedTopic[] {
+    if (topics === null) {
+      const byTopic = new Map<string, FetchedTopic>();
+      for (const [topic, partitionIndex, committedOffset, metadata] of this.committed.get(groupId)?.values() ?? []) {
+        let entry = byTopic.get(topic);
+        if (entry === undefined) {
+          entry = { name: topic, partitions: [] };
+          byTopic.set(topic, entry);
+        }
+        entry.partitions.push({ partitionIndex, committedOffset, metadata, errorCode: ErrorCode.NONE });
+      }
+      for (const t of byTopic.values()) t.partitions.sort((a, b) => a.partitionIndex - b.partitionIndex);
+      return [...byTopic.values()];
+    }
+    return topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitionIndexes.map((partitionIndex) => {
+        const found = this.get(groupId, t.name, partitionIndex);
+        return { partitionIndex, committedOffset: found?.offset ?? -1, metadata: found?.metadata ?? '', errorCode: ErrorCode.NONE };
+      }),
+    }));
   }
 
   /** Whether the group has committed or staged offsets. */

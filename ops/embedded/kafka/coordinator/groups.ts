@@ -22,7 +22,19 @@ import {
   selectProtocol,
   supportsProtocols,
 } from './group-model.ts';
-import type { Group, GroupProtocol, GroupStateName, JoinGroupResult, Member, SyncGroupResult } from './group-model.ts';
+import type {
+  DescribedGroup,
+  Group,
+  GroupStateName,
+  JoinGroupInput,
+  JoinGroupResult,
+  Member,
+  OffsetCommitInput,
+  OffsetCommitResult,
+  OffsetFetchResult,
+  SyncGroupInput,
+  SyncGroupResult,
+} from './group-model.ts';
 import { OffsetStore } from './group-offsets.ts';
 import {
   GROUP_MEMBERS_MAX,
@@ -35,7 +47,18 @@ import {
 } from './limits.ts';
 import type { Clock, PartitionOffset, TxnOffsetSink } from './types.ts';
 
-export type { GroupProtocol, GroupStateName, JoinGroupResult, SyncGroupResult } from './group-model.ts';
+export type {
+  DescribedGroup,
+  GroupProtocol,
+  GroupStateName,
+  JoinGroupInput,
+  JoinGroupResult,
+  OffsetCommitInput,
+  OffsetCommitResult,
+  OffsetFetchResult,
+  SyncGroupInput,
+  SyncGroupResult,
+} from './group-model.ts';
 
 /** Kafka's default group.initial.rebalance.delay.ms; the broker passes its own (spec §6). */
 const INITIAL_REBALANCE_DELAY_MS_KAFKA = 3_000;
@@ -44,49 +67,6 @@ export interface GroupCoordinatorOptions {
   dataDir: string;
   clock: Clock;
   initialRebalanceDelayMs?: number;
-}
-
-export interface JoinGroupInput {
-  groupId: string;
-  sessionTimeoutMs: number;
-  rebalanceTimeoutMs: number;
-  memberId: string;
-  protocolType: string;
-  protocols: GroupProtocol[];
-  clientId: string;
-  clientHost: string;
-}
-
-export interface SyncGroupInput {
-  groupId: string;
-  generationId: number;
-  memberId: string;
-  assignments: Array<{ memberId: string; assignment: Buffer }>;
-}
-
-export interface OffsetCommitInput {
-  groupId: string;
-  generationId: number;
-  memberId: string;
-  topics: Array<{ name: string; partitions: Array<{ partitionIndex: number; committedOffset: number; committedMetadata: string | null }> }>;
-}
-
-export interface OffsetCommitResult {
-  topics: Array<{ name: string; partitions: Array<{ partitionIndex: number; errorCode: ErrorCodeValue }> }>;
-}
-
-export interface OffsetFetchResult {
-  errorCode: ErrorCodeValue;
-  topics: Array<{ name: string; partitions: Array<{ partitionIndex: number; committedOffset: number; metadata: string; errorCode: ErrorCodeValue }> }>;
-}
-
-export interface DescribedGroup {
-  errorCode: ErrorCodeValue;
-  groupId: string;
-  groupState: GroupStateName | 'Dead';
-  protocolType: string;
-  protocolData: string;
-  members: Array<{ memberId: string; clientId: string; clientHost: string; memberMetadata: Buffer; memberAssignment: Buffer }>;
 }
 
 export class GroupCoordinator implements TxnOffsetSink {
@@ -241,29 +221,7 @@ export class GroupCoordinator implements TxnOffsetSink {
 
   /** Committed offsets; null topics means every committed partition. Unknown ones read -1 and "". */
   fetchOffsets(groupId: string, topics: Array<{ name: string; partitionIndexes: number[] }> | null): OffsetFetchResult {
-    if (topics === null) {
-      const byTopic = new Map<string, OffsetFetchResult['topics'][number]>();
-      for (const o of this.offsets.all(groupId)) {
-        let entry = byTopic.get(o.topic);
-        if (entry === undefined) {
-          entry = { name: o.topic, partitions: [] };
-          byTopic.set(o.topic, entry);
-        }
-        entry.partitions.push({ partitionIndex: o.partition, committedOffset: o.offset, metadata: o.metadata ?? '', errorCode: ErrorCode.NONE });
-      }
-      for (const t of byTopic.values()) t.partitions.sort((a, b) => a.partitionIndex - b.partitionIndex);
-      return { errorCode: ErrorCode.NONE, topics: [...byTopic.values()] };
-    }
-    return {
-      errorCode: ErrorCode.NONE,
-      topics: topics.map((t) => ({
-        name: t.name,
-        partitions: t.partitionIndexes.map((partitionIndex) => {
-          const found = this.offsets.get(groupId, t.name, partitionIndex);
-          return { partitionIndex, committedOffset: found?.offset ?? -1, metadata: found?.metadata ?? '', errorCode: ErrorCode.NONE };
-        }),
-      })),
-    };
+    return { errorCode: ErrorCode.NONE, topics: this.offsets.fetch(groupId, topics) };
   }
 
   /** Unknown groups describe as "Dead" with error 0 (spec §6, §9.7). */
