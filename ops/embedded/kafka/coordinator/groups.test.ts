@@ -397,3 +397,17 @@ test('groups answer parked requests with 15 when closed', async (t) => {
   gc.close();
   assert.equal((await settled(pending)).errorCode, ErrorCode.COORDINATOR_NOT_AVAILABLE);
 });
+
+test('groups extend the initial rebalance delay for each newcomer, within the rebalance timeout', async (t) => {
+  const { gc, clock } = setup(t);
+  const a = join(gc, { clientId: 'a', rebalanceTimeoutMs: 1_000 });
+  gc.tick(clock.advance(200));
+  const b = join(gc, { clientId: 'b', rebalanceTimeoutMs: 1_000 });
+  gc.tick(clock.advance(200)); // 400 ms after the first join: past its own delay, not b's
+  assert.equal(await peek(a), 'pending');
+  gc.tick(clock.advance(100));
+  const [ra, rb] = [await settled(a), await settled(b)];
+  assert.equal(ra.generationId, 1);
+  assert.equal(rb.generationId, 1);
+  assert.equal(ra.members.length + rb.members.length, 2);
+});

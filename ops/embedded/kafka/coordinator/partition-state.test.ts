@@ -276,3 +276,33 @@ test('partition state rebuilt from a log reads each marker type back from its co
   assert.deepEqual(rebuilt.snapshot(), p.state.snapshot());
   assert.deepEqual(rebuilt.abortedRanges(0, 10), [{ producerId: 1, firstOffset: 0, lastOffset: 3 }]);
 });
+
+test('partition state keeps each producer gap-free when several producers retry and interleave', () => {
+  for (let seed = 1; seed <= 100; seed += 1) {
+    const rand = prng(seed);
+    const p = new FakePartition();
+    const producers = [11, 12, 13].map((pid) => ({ pid, sent: 0, batches: Array.from({ length: 30 }, (_, i) => ({ seq: i * 2, count: 2, offset: -1 })) }));
+    for (let step = 0; step < 600; step += 1) {
+      const producer = producers[Math.floor(rand() * producers.length)];
+      if (producer === undefined) continue;
+      const back = rand() < 0.4 ? 1 + Math.floor(rand() * 6) : 0;
+      const index = Math.max(0, producer.sent - back);
+      const batch = producer.batches[index];
+      if (batch === undefined) continue;
+      const result = p.produce(idem(producer.pid, 0, batch.seq, batch.count));
+      if (result.kind === 'append') {
+        assert.equal(index, producer.sent, `seed ${seed}`);
+        batch.offset = result.offset ?? -1;
+        producer.sent += 1;
+      } else if (result.kind === 'duplicate') {
+        assert.equal(result.baseOffset, batch.offset, `seed ${seed}`);
+      } else {
+        assert.ok(index < producer.sent - 5, `seed ${seed}: only batches older than the cache are refused`);
+      }
+    }
+    for (const producer of producers) {
+      const seqs = p.stored.filter((h) => h.producerId === producer.pid).map((h) => h.baseSequence);
+      assert.deepEqual(seqs, Array.from({ length: producer.sent }, (_, i) => i * 2), `seed ${seed}`);
+    }
+  }
+});
