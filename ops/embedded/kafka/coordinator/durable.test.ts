@@ -59,3 +59,10 @@ test('atomic write replaces the whole file and leaves no temp file', (t) => {
   assert.equal(fs.readFileSync(file, 'utf8'), 'two');
   assert.deepEqual(fs.readdirSync(dir), ['f.json']);
 });
+
+test('journal rewrite creates a missing directory', (t) => {
+  const file = path.join(tempDir(t), 'nested', 'dir', 'j.log');
+  const journal = Journal.rewrite(file, [{ a: 1 }]);
+  journal.close();
+  assert.deepEqual(loadJournal(file), [{ a: 1 }]);
+});

@@ -91,6 +91,7 @@ export class Journal {
 
   /** Atomically replaces the journal with `records` (a compact snapshot) and opens it for appends. */
   static rewrite(file: string, records: readonly unknown[]): Journal {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
     const text = records.map((r) => encodeLine(file, r)).join('');
     writeFileAtomic(file, text);
     const fd = fs.openSync(file, 'a');
