@@ -351,9 +351,11 @@ test('resetOffsets to earliest on a stopped group stores -2 and the consumer res
   await admin.resetOffsets({ groupId, topic, earliest: true });
   assert.deepEqual((await admin.fetchOffsets({ groupId, topics: [topic] }))[0]?.partitions.map((p) => p.offset), ['-2']);
 
+  // kafkajs resolves a stored negative offset through the subscription's fromBeginning, so -2
+  // means earliest here; without the reset the committed 3 would win over fromBeginning.
   const second = await connectedConsumer(scope, kafka, groupId);
   const again = new Collector();
-  await second.subscribe({ topic, fromBeginning: false });
+  await second.subscribe({ topic, fromBeginning: true });
   await second.run({ eachMessage: again.eachMessage });
   await again.waitForCount(3);
   assert.deepEqual(again.messages.map((m) => [m.offset, m.value]), [[0, 'r0'], [1, 'r1'], [2, 'r2']]);

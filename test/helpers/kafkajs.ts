@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type Admin, type Consumer, type ConsumerConfig, type EachMessagePayload, type Producer, type ProducerConfig } from 'kafkajs';
 import { startBroker } from '../../ops/embedded/kafka/index.ts';
 import type { BrokerOptions, RunningBroker } from '../../ops/embedded/kafka/contracts.ts';
+import { createLogger } from '../../lib/logger.ts';
 import { tempDir, waitFor, type TestOwner } from './wait.ts';
 
 /** Group timings for tests: fast heartbeats so rebalances finish in well under a second. */
@@ -47,22 +48,38 @@ export interface TestBroker {
   broker: RunningBroker;
   bootstrap: string;
   dataDir: string;
+  /** The broker's recent log lines (JSON), for failure messages; kept in memory, not printed. */
+  logs(): string;
 }
+
+/** Broker log lines kept in memory per test broker; older lines are dropped. */
+const BROKER_LOG_LINES_MAX = 2_000;
 
 /** Starts the broker in this process on a fresh data dir and a free port. */
 export async function startTestBroker(scope: Scope, options: Partial<BrokerOptions> = {}): Promise<TestBroker> {
   const dir = tempDir('kafkajs-broker', { after: (fn) => scope.defer('remove data dir', fn) });
-  const broker = await startBroker({
-    dataDir: dir.path,
-    host: '127.0.0.1',
-    port: 0,
-    autoCreateTopics: true,
-    groupInitialRebalanceDelayMs: TEST_INITIAL_REBALANCE_DELAY_MS,
-    transactionCheckIntervalMs: TEST_TRANSACTION_CHECK_INTERVAL_MS,
-    ...options,
-  });
+  const lines: string[] = [];
+  const destination = {
+    write(line: string): void {
+      lines.push(line);
+      if (lines.length > BROKER_LOG_LINES_MAX) lines.splice(0, lines.length - BROKER_LOG_LINES_MAX);
+    },
+  };
+  const logger = createLogger({ level: 'info', name: 'kafka-broker', destination });
+  const broker = await startBroker(
+    {
+      dataDir: dir.path,
+      host: '127.0.0.1',
+      port: 0,
+      autoCreateTopics: true,
+      groupInitialRebalanceDelayMs: TEST_INITIAL_REBALANCE_DELAY_MS,
+      transactionCheckIntervalMs: TEST_TRANSACTION_CHECK_INTERVAL_MS,
+      ...options,
+    },
+    { logger },
+  );
   scope.defer('close broker', () => broker.close());
-  return { broker, bootstrap: broker.bootstrap, dataDir: dir.path };
+  return { broker, bootstrap: broker.bootstrap, dataDir: dir.path, logs: () => lines.join('') };
 }
 
 /** A unique topic, group or transactional id, so tests never share state. */

@@ -15,7 +15,7 @@ import { tempDir } from '../helpers/wait.ts';
 
 const SEED = 0x5eed_2026;
 /** Connections opened in total; each sends a few frames. */
-const CONNECTIONS_MAX = 300;
+const CONNECTIONS_MAX = 1_000;
 const FRAMES_PER_CONNECTION_MAX = 4;
 const CONCURRENT_CONNECTIONS = 8;
 /** Stop starting new connections after this, whatever the count, to keep the file fast. */

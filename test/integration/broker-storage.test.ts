@@ -20,9 +20,24 @@ const BATCHES_BEFORE_CRASH = 10;
 /** Cleanup timer for brokers that cannot be told to clean up now. */
 const TEST_CLEANUP_INTERVAL_MS = 200;
 
+/** The partition's directory, wherever under the data dir the broker keeps its logs. */
+function partitionDir(dataDir: string, topic: string, partition: number): string {
+  const name = `${topic}-${partition}`;
+  const queue = [dataDir];
+  for (let dir = queue.shift(); dir !== undefined; dir = queue.shift()) {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      const full = path.join(dir, entry.name);
+      if (entry.name === name) return full;
+      if (full.split(path.sep).length - dataDir.split(path.sep).length < 3) queue.push(full);
+    }
+  }
+  assert.fail(`no directory ${name} under ${dataDir}`);
+}
+
 /** The newest segment file of a partition: the one appends go to. */
 function activeSegment(dataDir: string, topic: string, partition: number): string {
-  const dir = path.join(dataDir, `${topic}-${partition}`);
+  const dir = partitionDir(dataDir, topic, partition);
   const logs = fs.readdirSync(dir).filter((f) => /^\d{20}\.log$/.test(f)).sort();
   const last = logs[logs.length - 1];
   assert.ok(last, `no segment in ${dir}: ${fs.readdirSync(dir).join(', ')}`);
