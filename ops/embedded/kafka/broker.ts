@@ -295,7 +295,7 @@ export class Broker implements MarkerWriter {
     for (let p = 0; p < config.partitions; p += 1) {
       const log = this.logs.partition(topic, p);
       if (log === undefined) continue;
-      const state = replay ? PartitionStateImpl.rebuild(log.headers(log.logStartOffset()), { isIssued }) : new PartitionStateImpl({ isIssued });
+      const state = replay ? PartitionStateImpl.rebuildFromLog(log, { isIssued }) : new PartitionStateImpl({ isIssued });
       this.states.set(tpKey(topic, p), state);
     }
   }
