@@ -136,6 +136,7 @@ test('an open transaction holds read_committed at the LSO until it commits, and 
   s.scope.defer('close waiter connection', () => waiter.close());
   const startedMs = Date.now();
   const parked = fetch(waiter, s.topic, 0, 0, { isolation: 1, maxWaitMs: 8_000, timeoutMs: 15_000 });
+  assert.equal(collector.messages.length, 0, 'the read_committed kafkajs consumer got nothing while the transaction was open');
   await txn.commit();
   const woken = await parked;
   const elapsedMs = Date.now() - startedMs;
