@@ -12,8 +12,11 @@ export interface CleanupResult {
   compaction?: CompactionResult;
 }
 
-/** What the last compaction saw, so an unchanged log is not rewritten again on every tick. */
-const lastCompaction = new WeakMap<SegmentedPartitionLog, { endOffset: number; segments: number; tombstonesKept: number }>();
+/**
+ * What the last compaction saw, so an unchanged log is not decoded again on every tick: a new
+ * run is due when records were appended, segments changed, or a kept tombstone has expired.
+ */
+const lastCompaction = new WeakMap<SegmentedPartitionLog, { endOffset: number; segments: number; tombstoneExpiryMs: number }>();
 
 export function cleanPartition(log: SegmentedPartitionLog, nowMs: number, logger: Logger): CleanupResult {
   const policy = log.config.cleanupPolicy;
@@ -21,10 +24,12 @@ export function cleanPartition(log: SegmentedPartitionLog, nowMs: number, logger
   if (policy === 'delete' || policy === 'compact,delete') result.retention = applyRetention(log, nowMs, logger);
   if (policy === 'compact' || policy === 'compact,delete') {
     const last = lastCompaction.get(log);
-    const unchanged = last !== undefined && last.endOffset === log.logEndOffset() && last.segments === log.segments.length && last.tombstonesKept === 0;
+    const unchanged = last !== undefined && last.endOffset === log.logEndOffset() && last.segments === log.segments.length && nowMs <= last.tombstoneExpiryMs;
     if (!unchanged) {
-      result.compaction = compactLog(log, nowMs, logger);
-      lastCompaction.set(log, { endOffset: log.logEndOffset(), segments: log.segments.length, tombstonesKept: result.compaction.tombstonesKept });
+      const compaction = compactLog(log, nowMs, logger);
+      result.compaction = compaction;
+      const tombstoneExpiryMs = compaction.oldestTombstoneMs === undefined ? Infinity : compaction.oldestTombstoneMs + log.config.deleteRetentionMs;
+      lastCompaction.set(log, { endOffset: log.logEndOffset(), segments: log.segments.length, tombstoneExpiryMs });
     }
   }
   return result;

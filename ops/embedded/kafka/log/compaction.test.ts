@@ -151,6 +151,12 @@ test('cleanup skips compaction when the log has not changed since the last run',
   assert.equal(cleanPartition(log, NOW, logger).compaction, undefined);
   put(log, 'k0', 'r9');
   assert.ok(cleanPartition(log, NOW, logger).compaction !== undefined);
+  // A kept tombstone makes another run due only once it expires.
+  put(log, 'k1', null, NOW);
+  for (let i = 0; i < 8; i++) put(log, `f${i}`, 'x');
+  assert.equal(cleanPartition(log, NOW, logger).compaction?.oldestTombstoneMs, NOW);
+  assert.equal(cleanPartition(log, NOW + DAY, logger).compaction, undefined);
+  assert.equal(cleanPartition(log, NOW + DAY + 1, logger).compaction?.tombstonesKept, 0);
   log.close();
 });
 

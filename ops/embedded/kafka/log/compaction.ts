@@ -32,6 +32,8 @@ export interface CompactionResult {
   removedRecords: number;
   /** Tombstones kept because they are still younger than delete.retention.ms. */
   tombstonesKept: number;
+  /** Timestamp of the oldest kept tombstone; a run after it expires has work to do. */
+  oldestTombstoneMs?: number;
   skipped?: 'too_many_keys';
 }
 
@@ -113,6 +115,7 @@ interface BatchOutcome {
   out: Buffer | undefined;
   removed: number;
   tombstonesKept: number;
+  oldestTombstoneMs?: number;
 }
 
 function compactBatch(batch: Buffer, facts: PartitionFacts, tombstoneCutoffMs: number): BatchOutcome {
@@ -122,6 +125,7 @@ function compactBatch(batch: Buffer, facts: PartitionFacts, tombstoneCutoffMs: n
   const records = decodeRecords(batch, header);
   let kept: DecodedRecord[];
   let tombstonesKept = 0;
+  let oldestTombstoneMs: number | undefined;
   if (facts.aborted.has(header.baseOffset)) kept = [];
   else {
     kept = records.filter((r) => {
@@ -130,22 +134,32 @@ function compactBatch(batch: Buffer, facts: PartitionFacts, tombstoneCutoffMs: n
       if (r.value !== null) return true;
       if (r.timestamp < tombstoneCutoffMs) return false;
       tombstonesKept++;
+      oldestTombstoneMs = Math.min(oldestTombstoneMs ?? Infinity, r.timestamp);
       return true;
     });
   }
   const removed = records.length - kept.length;
-  if (removed === 0) return { ...unchanged, tombstonesKept };
+  const tombstones = { tombstonesKept, ...(oldestTombstoneMs === undefined ? {} : { oldestTombstoneMs }) };
+  if (removed === 0) return { ...unchanged, ...tombstones };
   const keepEmpty = facts.aborted.has(header.baseOffset) || (header.producerId >= 0 && facts.lastBatchOfProducer.get(header.producerId) === header.baseOffset);
-  if (kept.length === 0 && !keepEmpty) return { out: undefined, removed, tombstonesKept };
-  return { out: withRecords(batch, kept), removed, tombstonesKept };
+  if (kept.length === 0 && !keepEmpty) return { out: undefined, removed, ...tombstones };
+  return { out: withRecords(batch, kept), removed, ...tombstones };
 }
 
 /** Rewrites one closed segment into `.cleaned`; the file is removed again when nothing changes. */
-function rewriteSegment(seg: Segment, facts: PartitionFacts, tombstoneCutoffMs: number): { removed: number; tombstonesKept: number; cleanedPath?: string } {
+interface RewriteResult {
+  removed: number;
+  tombstonesKept: number;
+  oldestTombstoneMs?: number;
+  cleanedPath?: string;
+}
+
+function rewriteSegment(seg: Segment, facts: PartitionFacts, tombstoneCutoffMs: number): RewriteResult {
   const cleanedPath = `${seg.logPath}${CLEANED_SUFFIX}`;
   const fd = fs.openSync(cleanedPath, 'w', 0o644);
   let removed = 0;
   let tombstonesKept = 0;
+  let oldestTombstoneMs: number | undefined;
   try {
     let written = 0;
     let pending: Buffer[] = [];
@@ -161,6 +175,7 @@ function rewriteSegment(seg: Segment, facts: PartitionFacts, tombstoneCutoffMs: 
       const outcome = compactBatch(buf.subarray(at, at + size), facts, tombstoneCutoffMs);
       removed += outcome.removed;
       tombstonesKept += outcome.tombstonesKept;
+      if (outcome.oldestTombstoneMs !== undefined) oldestTombstoneMs = Math.min(oldestTombstoneMs ?? Infinity, outcome.oldestTombstoneMs);
       if (outcome.out === undefined) return;
       pending.push(outcome.out);
       pendingBytes += outcome.out.length;
@@ -171,11 +186,12 @@ function rewriteSegment(seg: Segment, facts: PartitionFacts, tombstoneCutoffMs: 
   } finally {
     fs.closeSync(fd);
   }
+  const tombstones = { tombstonesKept, ...(oldestTombstoneMs === undefined ? {} : { oldestTombstoneMs }) };
   if (removed === 0) {
     fs.unlinkSync(cleanedPath);
-    return { removed, tombstonesKept };
+    return { removed, ...tombstones };
   }
-  return { removed, tombstonesKept, cleanedPath };
+  return { removed, ...tombstones, cleanedPath };
 }
 
 export function compactLog(log: SegmentedPartitionLog, nowMs: number, logger: Logger): CompactionResult {
@@ -190,6 +206,7 @@ export function compactLog(log: SegmentedPartitionLog, nowMs: number, logger: Lo
   for (const seg of log.segments.slice(0, -1)) {
     const rewritten = rewriteSegment(seg, facts, cutoff);
     result.tombstonesKept += rewritten.tombstonesKept;
+    if (rewritten.oldestTombstoneMs !== undefined) result.oldestTombstoneMs = Math.min(result.oldestTombstoneMs ?? Infinity, rewritten.oldestTombstoneMs);
     if (rewritten.cleanedPath === undefined) continue;
     // Index first: a crash after this leaves the old log without an index (rebuilt on open).
     seg.removeIndex();

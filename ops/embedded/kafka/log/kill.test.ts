@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -15,11 +16,12 @@ test('partition log keeps every acknowledged append when the process is killed w
   const { dir, cleanup } = tempDir('plog-sigkill');
   t.after(cleanup);
   const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = once(child, 'exit');
   let lastAcked = -1;
   let buffered = '';
   await new Promise<void>((resolve, reject) => {
     const deadline = setTimeout(() => reject(new Error(`only ${lastAcked + 1} acks before the deadline`)), 30_000);
-    child.once('exit', (code) => reject(new Error(`fixture exited early with ${code}`)));
+    void exited.then(([code, signal]) => reject(new Error(`fixture exited early with ${String(code)} / ${String(signal)}`)));
     child.stdout.on('data', (chunk: Buffer) => {
       buffered += chunk.toString('utf8');
       const lines = buffered.split('\n');
@@ -27,12 +29,10 @@ test('partition log keeps every acknowledged append when the process is killed w
       for (const line of lines) lastAcked = Number(line);
       if (lastAcked + 1 >= ACKS_BEFORE_KILL) {
         clearTimeout(deadline);
-        child.removeAllListeners('exit');
         resolve();
       }
     });
   });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGKILL');
   await exited;
   const { logger } = capturingLogger();
