@@ -20,8 +20,12 @@ import { defineHandler } from './handler.ts';
 
 const READ_COMMITTED = 1;
 
+/**
+ * An error entry carries empty records, not null: Kafka sends MemoryRecords.EMPTY, and
+ * librdkafka 2.0.2 rejects a MessageSetSize of -1 as a parse failure and never sees the error.
+ */
 function failed(partitionIndex: number, errorCode: number, highWatermark = -1, lastStableOffset = -1): FetchResponsePartition {
-  return { partitionIndex, errorCode, highWatermark, lastStableOffset, abortedTransactions: null, records: null };
+  return { partitionIndex, errorCode, highWatermark, lastStableOffset, abortedTransactions: null, records: Buffer.alloc(0) };
 }
 
 /** One partition's part of a fetch; `budgetBytes` is what is left of the response's max_bytes. */
