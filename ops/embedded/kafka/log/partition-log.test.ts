@@ -120,6 +120,7 @@ test('partition log reopens after a kill without close, rebuilding a missing ind
   const second = open(dir, { segmentBytes: 1024 });
   assert.equal(second.log.logEndOffset(), 180);
   assert.equal(values(second.log.read(0, Infinity, 100_000_000).bytes).length, 180);
+  assert.ok(fs.existsSync(path.join(dir, '00000000000000000000.index')), 'the rebuilt index is saved');
   second.log.close();
   first.log.close();
 });

@@ -119,9 +119,13 @@ export class Segment {
     const fileBytes = fs.fstatSync(seg.fd).size;
     if (!recover && seg.loadIndex(fileBytes)) return { segment: seg };
     const result = seg.rebuild(fileBytes, recover);
+    if (result.validBytes !== fileBytes) {
+      fs.ftruncateSync(seg.fd, result.validBytes);
+      fs.fsyncSync(seg.fd);
+    }
+    // A closed segment's rebuilt index is saved so the next start can skip the scan.
+    if (!recover) seg.writeIndex();
     if (result.validBytes === fileBytes) return { segment: seg };
-    fs.ftruncateSync(seg.fd, result.validBytes);
-    fs.fsyncSync(seg.fd);
     return {
       segment: seg,
       dropped: { validBytes: result.validBytes, droppedBytes: fileBytes - result.validBytes, problem: result.problem ?? 'unknown' },
