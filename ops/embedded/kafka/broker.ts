@@ -25,7 +25,6 @@ import { API_VERSIONS_KEY, encodeUnsupportedApiVersions } from './handlers/api-v
 import { handlers } from './handlers/index.ts';
 import { ADVERTISED_API_VERSIONS, isImplementedVersion } from './protocol/apis/index.ts';
 import type { ApiVersionsResponseKey } from './protocol/apis/api-versions.ts';
-import { LOG_CLEANUP_INTERVAL_MS } from './limits.ts';
 import { DEFAULT_TOPIC_CONFIG } from './log/topic-config.ts';
 
 /** BrokerOptions with every default applied (index.ts resolves them). */
@@ -39,6 +38,8 @@ export interface ResolvedBrokerOptions {
   groupInitialRebalanceDelayMs: number;
   fsyncIntervalMs: number;
   transactionCheckIntervalMs: number;
+  /** Retention and compaction period; 0 leaves them to runLogCleanup. */
+  logCleanupIntervalMs: number;
 }
 
 /** Names Kafka reserves for its internal topics; Metadata never lists them (spec §8). */
@@ -92,7 +93,7 @@ export class Broker implements MarkerWriter {
       dataDir: path.join(options.dataDir, LOGS_DIR),
       logger,
       fsyncIntervalMs: options.fsyncIntervalMs,
-      cleanupIntervalMs: LOG_CLEANUP_INTERVAL_MS,
+      cleanupIntervalMs: options.logCleanupIntervalMs,
       defaults: { partitions: options.defaultPartitions },
       nowMs: () => clock.nowMs(),
     });
@@ -154,6 +155,12 @@ export class Broker implements MarkerWriter {
       groupCount: () => this.groups.listGroups().groups.length,
       openTransactionCount: () => 0,
     };
+  }
+
+  /** Runs retention and compaction on every partition now, then forgets aborted ranges they removed. */
+  runLogCleanup(nowMs: number): void {
+    this.logs.runCleanup(nowMs);
+    this.trimPartitionStates();
   }
 
   /** Drops aborted ranges below each log's start once retention has deleted their records. */

@@ -12,6 +12,7 @@ import { createLogger, type Logger } from '../../../lib/logger.ts';
 import type { Clock } from './coordinator/types.ts';
 import {
   FSYNC_INTERVAL_MS_DEFAULT,
+  LOG_CLEANUP_INTERVAL_MS,
   GROUP_INITIAL_REBALANCE_DELAY_MS_DEFAULT,
   GROUP_TICK_INTERVAL_MS,
   TOPIC_PARTITIONS_DEFAULT,
@@ -19,6 +20,17 @@ import {
 } from './limits.ts';
 
 export type { BrokerOptions, RunningBroker } from './contracts.ts';
+
+/** BrokerOptions plus settings only tests and the CLI need. */
+export interface EmbeddedBrokerOptions extends BrokerOptions {
+  /** How often retention and compaction run (default LOG_CLEANUP_INTERVAL_MS; 0 disables the timer). */
+  logCleanupIntervalMs?: number;
+}
+
+/** The running broker, with a hook that runs retention and compaction now (tests). */
+export interface EmbeddedBroker extends RunningBroker {
+  runLogCleanup(nowMs?: number): void;
+}
 
 export interface StartBrokerExtras {
   /** Defaults to warnings and errors as JSON lines on stderr. */
@@ -28,7 +40,7 @@ export interface StartBrokerExtras {
 
 const systemClock: Clock = { nowMs: () => Date.now() };
 
-export function resolveBrokerOptions(options: BrokerOptions): ResolvedBrokerOptions {
+export function resolveBrokerOptions(options: EmbeddedBrokerOptions): ResolvedBrokerOptions {
   return {
     dataDir: options.dataDir,
     host: options.host,
@@ -39,6 +51,7 @@ export function resolveBrokerOptions(options: BrokerOptions): ResolvedBrokerOpti
     groupInitialRebalanceDelayMs: options.groupInitialRebalanceDelayMs ?? GROUP_INITIAL_REBALANCE_DELAY_MS_DEFAULT,
     fsyncIntervalMs: options.fsyncIntervalMs ?? FSYNC_INTERVAL_MS_DEFAULT,
     transactionCheckIntervalMs: options.transactionCheckIntervalMs ?? TRANSACTION_CHECK_INTERVAL_MS_DEFAULT,
+    logCleanupIntervalMs: options.logCleanupIntervalMs ?? LOG_CLEANUP_INTERVAL_MS,
   };
 }
 
@@ -53,7 +66,7 @@ function every(intervalMs: number, logger: Logger, what: string, work: () => voi
   }, intervalMs).unref();
 }
 
-export async function startBroker(options: BrokerOptions, extras: StartBrokerExtras = {}): Promise<RunningBroker> {
+export async function startBroker(options: EmbeddedBrokerOptions, extras: StartBrokerExtras = {}): Promise<EmbeddedBroker> {
   const resolved = resolveBrokerOptions(options);
   const logger = extras.logger ?? createLogger({ level: 'warn', name: 'kafka-broker', destination: pino.destination({ dest: 2, sync: true }) });
   const clock = extras.clock ?? systemClock;
@@ -79,6 +92,9 @@ export async function startBroker(options: BrokerOptions, extras: StartBrokerExt
     host: resolved.host,
     port,
     bootstrap: `${resolved.advertisedHost}:${port}`,
+    runLogCleanup(nowMs = clock.nowMs()) {
+      broker.runLogCleanup(nowMs);
+    },
     close() {
       closing ??= (async () => {
         for (const timer of timers) clearInterval(timer);

@@ -4,6 +4,7 @@
  *   tsx ops/embedded/kafka/main.ts --data-dir DIR --port PORT [--host H] [--advertised-host H]
  *       [--metrics-port P] [--default-partitions N] [--no-auto-create-topics] [--log-level L]
  *       [--fsync-interval-ms MS] [--transaction-check-interval-ms MS] [--group-initial-rebalance-delay-ms MS]
+ *       [--log-cleanup-interval-ms MS]
  *
  * Once listening it writes exactly one line `{"msg":"broker listening","host":…,"port":…,"pid":…}`
  * to stdout; supervisors and test helpers wait for it. Logs are pino JSON lines on stdout too,
@@ -17,8 +18,7 @@ import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { createLogger, type Logger } from '../../../lib/logger.ts';
 import { LOG_LEVELS, type LogLevel } from '../../../lib/config.ts';
-import type { BrokerOptions } from './contracts.ts';
-import { startBroker } from './index.ts';
+import { startBroker, type EmbeddedBrokerOptions } from './index.ts';
 import { brokerRegistry } from './metrics.ts';
 import { TOPIC_PARTITIONS_MAX } from './limits.ts';
 import { PaystreamError } from '../../../lib/errors.ts';
@@ -59,6 +59,7 @@ function parseArgv(argv: string[]) {
         'fsync-interval-ms': { type: 'string' },
         'transaction-check-interval-ms': { type: 'string' },
         'group-initial-rebalance-delay-ms': { type: 'string' },
+        'log-cleanup-interval-ms': { type: 'string' },
         'no-auto-create-topics': { type: 'boolean', default: false },
         'log-level': { type: 'string', default: 'info' },
       },
@@ -74,7 +75,7 @@ function parseArgv(argv: string[]) {
 }
 
 interface CliOptions {
-  broker: BrokerOptions;
+  broker: EmbeddedBrokerOptions;
   metricsPort: number | undefined;
   logLevel: LogLevel;
 }
@@ -85,7 +86,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
   if (dataDir === undefined || dataDir === '') throw invalid('--data-dir', 'a directory path', dataDir);
   const logLevel = LOG_LEVELS.find((level) => level === values['log-level']);
   if (logLevel === undefined) throw invalid('--log-level', LOG_LEVELS.join('|'), values['log-level']);
-  const broker: BrokerOptions = {
+  const broker: EmbeddedBrokerOptions = {
     dataDir,
     host: values.host,
     port: parseIntArg('--port', values.port ?? '9092', 0, 65535),
@@ -97,6 +98,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
     ['fsync-interval-ms', 'fsyncIntervalMs'],
     ['transaction-check-interval-ms', 'transactionCheckIntervalMs'],
     ['group-initial-rebalance-delay-ms', 'groupInitialRebalanceDelayMs'],
+    ['log-cleanup-interval-ms', 'logCleanupIntervalMs'],
   ] as const;
   for (const [flag, field] of durations) {
     const text = values[flag];
