@@ -153,7 +153,13 @@ export class Broker implements MarkerWriter {
         return out;
       },
       groupCount: () => this.groups.listGroups().groups.length,
-      openTransactionCount: () => 0,
+      openTransactionCount: () => {
+        // A transaction is open on the log from its first record until its marker: the producer
+        // ids holding some partition's LSO back. Counted at scrape time only.
+        const open = new Set<number>();
+        for (const state of this.states.values()) for (const o of state.snapshot().ongoing) open.add(o.producerId);
+        return open.size;
+      },
     };
   }
 

@@ -70,7 +70,7 @@ new Gauge({
 
 new Gauge({
   name: 'paystream_broker_open_transactions',
-  help: 'Transactions in the Ongoing state',
+  help: 'Producers with transactional records not yet closed by a COMMIT or ABORT marker (what holds a last stable offset back)',
   registers: [brokerRegistry],
   collect() {
     let total = 0;
