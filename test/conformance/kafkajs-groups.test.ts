@@ -1,14 +1,13 @@
 /**
  * Conformance scenarios 16 to 19, 21 and 22 of the broker spec (§10; group coordinator in §6)
- * with kafkajs consumers, plus raw JoinGroup/SyncGroup/Heartbeat exchanges that show the
- * generations and error codes kafkajs keeps to itself.
+ * with kafkajs consumers; kafkajs-groups-raw.test.ts shows the generations and error codes
+ * kafkajs keeps to itself.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Consumer, Kafka } from 'kafkajs';
-import { RawConnection, heartbeat, joinGroup, leaveGroup, syncGroup } from '../helpers/raw-client.ts';
 import { Collector, Scope, TEST_HEARTBEAT_INTERVAL_MS, connectedAdmin, connectedConsumer, connectedProducer, newKafka, startTestBroker, uniqueName } from '../helpers/kafkajs.ts';
 import { waitFor, type TestOwner } from '../helpers/wait.ts';
 
@@ -97,58 +96,6 @@ test('three staggered kafkajs members end with one partition each after three ge
     timeoutMs: 15_000,
     message: () => `all 60 values consumed (have ${new Set(collector.messages.map((m) => m.value)).size} distinct)`,
   });
-});
-
-test('raw members see generations advance, Heartbeat and SyncGroup get 27 while a rebalance is pending, and a stale generation gets 22 (scenario 16)', async (t) => {
-  const scope = new Scope(t);
-  const { bootstrap } = await startTestBroker(scope);
-  const groupId = uniqueName('raw-g');
-  const a = await RawConnection.fromBootstrap(bootstrap);
-  const b = await RawConnection.fromBootstrap(bootstrap);
-  scope.defer('close raw connections', () => {
-    a.close();
-    b.close();
-  });
-  const first = await joinGroup(a, groupId, '');
-  assert.equal(first.errorCode, 0);
-  assert.equal(first.generationId, 1);
-  assert.equal(first.leaderId, first.memberId, 'the only member leads');
-  assert.deepEqual(first.members.map((m) => m.memberId), [first.memberId]);
-  assert.equal(first.protocolName, 'range');
-  assert.equal((await syncGroup(a, groupId, 1, first.memberId, [{ memberId: first.memberId, assignment: Buffer.from('A1') }])).errorCode, 0);
-  assert.equal(await heartbeat(a, groupId, 1, first.memberId), 0);
-
-  const joiningB = joinGroup(b, groupId, '');
-  await waitFor(async () => (await heartbeat(a, groupId, 1, first.memberId)) === 27, {
-    timeoutMs: 5_000,
-    message: 'Heartbeat of the stable member to return 27 once a new member joins',
-  });
-  const rejoinA = await joinGroup(a, groupId, first.memberId);
-  const joinedB = await joiningB;
-  assert.equal(rejoinA.errorCode, 0);
-  assert.equal(joinedB.errorCode, 0);
-  assert.equal(rejoinA.generationId, 2);
-  assert.equal(joinedB.generationId, 2);
-  assert.equal(rejoinA.leaderId, first.memberId, 'the old leader stays leader');
-  assert.equal(joinedB.members.length, 0, 'followers get no member list');
-  assert.deepEqual(rejoinA.members.map((m) => m.memberId).sort(), [first.memberId, joinedB.memberId].sort());
-
-  assert.equal(await heartbeat(a, groupId, 1, first.memberId), 22, 'stale generation');
-  assert.equal(await heartbeat(a, groupId, 2, 'nobody'), 25, 'unknown member');
-  const followerSync = syncGroup(b, groupId, 2, joinedB.memberId, []);
-  const leaderSync = await syncGroup(a, groupId, 2, first.memberId, [
-    { memberId: first.memberId, assignment: Buffer.from('A2') },
-    { memberId: joinedB.memberId, assignment: Buffer.from('B2') },
-  ]);
-  assert.deepEqual({ errorCode: leaderSync.errorCode, assignment: leaderSync.assignment.toString() }, { errorCode: 0, assignment: 'A2' });
-  const follower = await followerSync;
-  assert.deepEqual({ errorCode: follower.errorCode, assignment: follower.assignment.toString() }, { errorCode: 0, assignment: 'B2' });
-
-  assert.equal(await leaveGroup(b, groupId, joinedB.memberId), 0);
-  await waitFor(async () => (await heartbeat(a, groupId, 2, first.memberId)) === 27, { timeoutMs: 5_000, message: 'heartbeat 27 after a member left' });
-  const third = await joinGroup(a, groupId, first.memberId);
-  assert.equal(third.generationId, 3);
-  assert.deepEqual(third.members.map((m) => m.memberId), [first.memberId]);
 });
 
 /** A kafkajs consumer in a child process, so the test can SIGKILL it like a crashed member. */

@@ -385,3 +385,93 @@ export async function leaveGroup(conn: RawConnection, groupId: string, memberId:
   const r = await conn.request(ApiKey.LeaveGroup, 0, new Writer().string(groupId).string(memberId).build());
   return r.int16();
 }
+
+export interface OffsetEntry {
+  topic: string;
+  partition: number;
+  offset: number;
+  metadata?: string | null;
+}
+
+function byTopic<T extends { topic: string }>(entries: T[]): Array<[string, T[]]> {
+  const grouped = new Map<string, T[]>();
+  for (const e of entries) grouped.set(e.topic, [...(grouped.get(e.topic) ?? []), e]);
+  return [...grouped];
+}
+
+/** OffsetCommit v2; returns the error code per topic-partition as "topic:partition" → code. */
+export async function offsetCommit(conn: RawConnection, groupId: string, generationId: number, memberId: string, entries: OffsetEntry[]): Promise<Map<string, number>> {
+  const body = new Writer()
+    .string(groupId)
+    .int32(generationId)
+    .string(memberId)
+    .int64(-1)
+    .array(byTopic(entries), (w, [topic, parts]) => w.string(topic).array(parts, (w2, p) => w2.int32(p.partition).int64(p.offset).string(p.metadata ?? null)))
+    .build();
+  const r = await conn.request(ApiKey.OffsetCommit, 2, body);
+  const out = new Map<string, number>();
+  r.array((x) => {
+    const topic = x.string() ?? '';
+    x.array((p) => out.set(`${topic}:${p.int32()}`, p.int16()));
+  });
+  return out;
+}
+
+/** OffsetFetch v3; topics null asks for every committed partition. */
+export async function offsetFetch(conn: RawConnection, groupId: string, topics: Array<{ topic: string; partitions: number[] }> | null): Promise<{ errorCode: number; offsets: Array<OffsetEntry & { errorCode: number }> }> {
+  const body = new Writer()
+    .string(groupId)
+    .array(topics, (w, t) => w.string(t.topic).array(t.partitions, (w2, p) => w2.int32(p)))
+    .build();
+  const r = await conn.request(ApiKey.OffsetFetch, 3, body);
+  r.int32();
+  const offsets: Array<OffsetEntry & { errorCode: number }> = [];
+  r.array((x) => {
+    const topic = x.string() ?? '';
+    x.array((p) => offsets.push({ topic, partition: p.int32(), offset: p.int64(), metadata: p.string(), errorCode: p.int16() }));
+  });
+  return { offsets, errorCode: r.int16() };
+}
+
+export async function addOffsetsToTxn(conn: RawConnection, transactionalId: string, producerId: number, producerEpoch: number, groupId: string): Promise<number> {
+  const r = await conn.request(ApiKey.AddOffsetsToTxn, 0, new Writer().string(transactionalId).int64(producerId).int16(producerEpoch).string(groupId).build());
+  r.int32();
+  return r.int16();
+}
+
+/** TxnOffsetCommit v0; returns the error code per "topic:partition". */
+export async function txnOffsetCommit(conn: RawConnection, transactionalId: string, groupId: string, producerId: number, producerEpoch: number, entries: OffsetEntry[]): Promise<Map<string, number>> {
+  const body = new Writer()
+    .string(transactionalId)
+    .string(groupId)
+    .int64(producerId)
+    .int16(producerEpoch)
+    .array(byTopic(entries), (w, [topic, parts]) => w.string(topic).array(parts, (w2, p) => w2.int32(p.partition).int64(p.offset).string(p.metadata ?? null)))
+    .build();
+  const r = await conn.request(ApiKey.TxnOffsetCommit, 0, body);
+  r.int32();
+  const out = new Map<string, number>();
+  r.array((x) => {
+    const topic = x.string() ?? '';
+    x.array((p) => out.set(`${topic}:${p.int32()}`, p.int16()));
+  });
+  return out;
+}
+
+/** AddPartitionsToTxn v0 over several topics; returns the error code per "topic:partition". */
+export async function addPartitionsToTxnMany(conn: RawConnection, transactionalId: string, producerId: number, producerEpoch: number, partitions: Array<{ topic: string; partition: number }>): Promise<Map<string, number>> {
+  const body = new Writer()
+    .string(transactionalId)
+    .int64(producerId)
+    .int16(producerEpoch)
+    .array(byTopic(partitions), (w, [topic, parts]) => w.string(topic).array(parts, (w2, p) => w2.int32(p.partition)))
+    .build();
+  const r = await conn.request(ApiKey.AddPartitionsToTxn, 0, body);
+  r.int32();
+  const out = new Map<string, number>();
+  r.array((x) => {
+    const topic = x.string() ?? '';
+    x.array((p) => out.set(`${topic}:${p.int32()}`, p.int16()));
+  });
+  return out;
+}
