@@ -294,9 +294,14 @@ export class Broker implements MarkerWriter {
     this.groups.close();
   }
 
-  /** Closes the coordinators' journals and the logs (fsyncing them); call after the server closed. */
+  /**
+   * Closes the coordinators' journals and the logs (fsyncing them); call after the server closed.
+   * Safe after beginClose() and on its own (a failed listen): every part's close is idempotent.
+   */
   close(): void {
     this.closing = true;
+    this.waiters.wakeAll();
+    this.groups.close();
     this.transactions.close();
     this.logs.close();
   }
