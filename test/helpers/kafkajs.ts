@@ -5,8 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type Admin, type Consumer, type ConsumerConfig, type EachMessagePayload, type Producer, type ProducerConfig } from 'kafkajs';
-import { startBroker } from '../../ops/embedded/kafka/index.ts';
-import type { BrokerOptions, RunningBroker } from '../../ops/embedded/kafka/contracts.ts';
+import { startBroker, type EmbeddedBroker, type EmbeddedBrokerOptions } from '../../ops/embedded/kafka/index.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { tempDir, waitFor, type TestOwner } from './wait.ts';
 
@@ -45,7 +44,7 @@ export class Scope {
 }
 
 export interface TestBroker {
-  broker: RunningBroker;
+  broker: EmbeddedBroker;
   bootstrap: string;
   dataDir: string;
   /** The broker's recent log lines (JSON), for failure messages; kept in memory, not printed. */
@@ -56,7 +55,7 @@ export interface TestBroker {
 const BROKER_LOG_LINES_MAX = 2_000;
 
 /** Starts the broker in this process on a fresh data dir and a free port. */
-export async function startTestBroker(scope: Scope, options: Partial<BrokerOptions> = {}): Promise<TestBroker> {
+export async function startTestBroker(scope: Scope, options: Partial<EmbeddedBrokerOptions> = {}): Promise<TestBroker> {
   const dir = tempDir('kafkajs-broker', { after: (fn) => scope.defer('remove data dir', fn) });
   const lines: string[] = [];
   const destination = {

@@ -8,17 +8,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { BrokerOptions, RunningBroker } from '../../ops/embedded/kafka/contracts.ts';
 import { spawnBroker } from '../helpers/broker-process.ts';
 import { decodeBatches, encodeBatch, type DecodedRecord } from '../helpers/raw-wire.ts';
 import { RawConnection, createTopic, fetch, listOffset, produce } from '../helpers/raw-client.ts';
 import { Scope, connectedAdmin, consumeCount, newKafka, startTestBroker, uniqueName } from '../helpers/kafkajs.ts';
-import { tempDir, waitFor, type TestOwner } from '../helpers/wait.ts';
+import { tempDir, type TestOwner } from '../helpers/wait.ts';
 
 const RECORDS_PER_BATCH = 5;
 const BATCHES_BEFORE_CRASH = 10;
-/** Cleanup timer for brokers that cannot be told to clean up now. */
-const TEST_CLEANUP_INTERVAL_MS = 200;
 
 /** The partition's directory, wherever under the data dir the broker keeps its logs. */
 function partitionDir(dataDir: string, topic: string, partition: number): string {
@@ -132,18 +129,10 @@ test('a whole batch with a bad CRC followed by garbage at the end of the active 
   });
 });
 
-/** A broker with an extra test hook, if the broker offers one. */
-type CleanableBroker = RunningBroker & { runLogCleanup?: (nowMs?: number) => void };
-
-async function startCleanableBroker(scope: Scope): Promise<{ broker: CleanableBroker; bootstrap: string; cleanup: () => void }> {
-  const options: Partial<BrokerOptions> & { logCleanupIntervalMs?: number } = { logCleanupIntervalMs: TEST_CLEANUP_INTERVAL_MS };
-  const { broker, bootstrap } = await startTestBroker(scope, options);
-  const cleanable: CleanableBroker = broker;
-  const cleanup = (): void => {
-    // Without the hook the broker's own timer (TEST_CLEANUP_INTERVAL_MS) has to do it; callers wait.
-    cleanable.runLogCleanup?.(Date.now());
-  };
-  return { broker: cleanable, bootstrap, cleanup };
+/** An in-process broker whose cleanup runs only when the test says so (its timer is off). */
+async function startCleanableBroker(scope: Scope): Promise<{ bootstrap: string; cleanup: (nowMs?: number) => void }> {
+  const { broker, bootstrap } = await startTestBroker(scope, { logCleanupIntervalMs: 0 });
+  return { bootstrap, cleanup: (nowMs) => broker.runLogCleanup(nowMs) };
 }
 
 test('a compacted topic keeps only the latest value per key at its original offset (cleanup.policy=compact)', async (t) => {
@@ -169,15 +158,11 @@ test('a compacted topic keeps only the latest value per key at its original offs
   const end = keys * rounds + fillerBatches * 4;
   assert.deepEqual(await listOffset(conn, topic, 0, -1), { errorCode: 0, offset: end });
 
-  let records: DecodedRecord[] = [];
-  await waitFor(
-    async () => {
-      cleanup();
-      records = await readAll(conn, topic, 0);
-      return records.length === keys + fillerBatches * 4;
-    },
-    { timeoutMs: 15_000, intervalMs: TEST_CLEANUP_INTERVAL_MS, message: () => `compaction to leave one record per key (have ${records.length})` },
-  );
+  const before = await readAll(conn, topic, 0);
+  assert.equal(before.length, end, 'nothing is compacted before cleanup runs');
+  cleanup();
+  const records = await readAll(conn, topic, 0);
+  assert.equal(records.length, keys + fillerBatches * 4, 'one record per key after cleanup');
   const keyed = records.filter((r) => r.key?.toString().startsWith('key-'));
   assert.deepEqual(
     keyed.map((r) => [r.offset, r.key?.toString(), r.value?.toString()]),
@@ -190,6 +175,33 @@ test('a compacted topic keeps only the latest value per key at its original offs
     viaKafkajs.filter((m) => m.key?.startsWith('key-')).map((m) => m.value),
     Array.from({ length: keys }, (_, k) => `round-${rounds - 1}-key-${k}`),
   );
+});
+
+test('compaction drops a key whose latest record is a tombstone older than delete.retention.ms', async (t) => {
+  const scope = new Scope(t);
+  const { bootstrap, cleanup } = await startCleanableBroker(scope);
+  const conn = await RawConnection.fromBootstrap(bootstrap);
+  scope.defer('close raw connection', () => conn.close());
+  const topic = uniqueName('tombstone');
+  assert.equal(await createTopic(conn, topic, 1, { 'cleanup.policy': 'compact', 'segment.bytes': '1024', 'delete.retention.ms': '1000' }), 0);
+  for (let r = 0; r < 6; r += 1) {
+    const batch = encodeBatch({ records: ['gone', 'kept'].map((k) => ({ key: Buffer.from(k), value: Buffer.from(`${k}-${r}-${'y'.repeat(40)}`) })) });
+    assert.equal((await produce(conn, topic, 0, batch)).errorCode, 0);
+  }
+  assert.equal((await produce(conn, topic, 0, encodeBatch({ records: [{ key: Buffer.from('gone'), value: null }] }))).errorCode, 0);
+  for (let f = 0; f < 12; f += 1) {
+    const batch = encodeBatch({ records: [{ key: Buffer.from(`filler-${f}`), value: Buffer.from(`f-${'z'.repeat(80)}`) }] });
+    assert.equal((await produce(conn, topic, 0, batch)).errorCode, 0);
+  }
+  // Now: the tombstone is the latest for its key but younger than delete.retention.ms, so it stays.
+  cleanup();
+  const young = (await readAll(conn, topic, 0)).filter((r) => r.key?.toString() === 'gone');
+  assert.deepEqual(young.map((r) => r.value), [null], 'only the tombstone is left for the deleted key');
+  // A minute later the tombstone itself is past delete.retention.ms and goes.
+  cleanup(Date.now() + 60_000);
+  const records = await readAll(conn, topic, 0);
+  assert.deepEqual(records.filter((r) => r.key?.toString() === 'gone'), []);
+  assert.deepEqual(records.filter((r) => r.key?.toString() === 'kept').map((r) => r.value?.toString().slice(0, 6)), ['kept-5']);
 });
 
 test('retention.ms deletes old segments and moves the earliest offset, which kafkajs admin and consumers follow', async (t) => {
@@ -209,15 +221,10 @@ test('retention.ms deletes old segments and moves the earliest offset, which kaf
   for (let b = 0; b < freshBatches; b += 1) assert.equal((await produce(conn, topic, 0, batchOf(`new${b}`, 4))).errorCode, 0);
   const end = (oldBatches + freshBatches) * 4;
 
-  let earliest = 0;
-  await waitFor(
-    async () => {
-      cleanup();
-      earliest = (await listOffset(conn, topic, 0, -2)).offset;
-      return earliest > 0;
-    },
-    { timeoutMs: 15_000, intervalMs: TEST_CLEANUP_INTERVAL_MS, message: () => `retention to move the earliest offset (still ${earliest})` },
-  );
+  assert.deepEqual(await listOffset(conn, topic, 0, -2), { errorCode: 0, offset: 0 }, 'nothing deleted before cleanup runs');
+  cleanup();
+  const earliest = (await listOffset(conn, topic, 0, -2)).offset;
+  assert.ok(earliest > 0, 'retention moved the earliest offset');
   assert.ok(earliest <= oldBatches * 4, `only segments with old records are deleted (earliest ${earliest})`);
   assert.deepEqual(await listOffset(conn, topic, 0, -1), { errorCode: 0, offset: end });
   assert.equal((await fetch(conn, topic, 0, 0)).errorCode, 1, 'a fetch below the earliest offset is out of range');
