@@ -63,14 +63,14 @@ export const createTopicsHandler = defineHandler<createTopics.CreateTopicsReques
   decode: createTopics.decodeCreateTopicsRequest,
   encode: createTopics.encodeCreateTopicsResponse,
   handle(ctx, req) {
-    const seen = new Set<string>();
+    // Kafka refuses every entry of a name listed twice in one request, and creates none of them.
+    const counts = new Map<string, number>();
+    for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
     return {
-      topics: req.topics.map((t) => {
-        // Kafka answers a name listed twice in one request with INVALID_REQUEST.
-        if (seen.has(t.name)) return { name: t.name, errorCode: ErrorCode.INVALID_REQUEST };
-        seen.add(t.name);
-        return { name: t.name, errorCode: createOne(ctx.broker, t) };
-      }),
+      topics: req.topics.map((t) => ({
+        name: t.name,
+        errorCode: (counts.get(t.name) ?? 0) > 1 ? ErrorCode.INVALID_REQUEST : createOne(ctx.broker, t),
+      })),
     };
   },
 });
