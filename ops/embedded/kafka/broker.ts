@@ -282,6 +282,7 @@ export class Broker implements MarkerWriter {
     } finally {
       observeRequest(handler.name, startedAtNs);
     }
+    this.logger.debug({ api: handler.name, correlationId: header.correlationId, clientId: header.clientId, connection: connection.id }, 'request handled');
     if (response === NO_RESPONSE) return { kind: 'noReply' };
     return { kind: 'reply', response: responseWithoutSize(header.correlationId, response) };
   }

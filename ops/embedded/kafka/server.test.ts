@@ -4,6 +4,7 @@ import net from 'node:net';
 import { once } from 'node:events';
 import pino from 'pino';
 import { KafkaServer, type FrameHandler } from './server.ts';
+import { waitFor } from '../../../test/helpers/wait.ts';
 
 const logger = pino({ level: 'silent' });
 
@@ -192,4 +193,27 @@ test('server close answers the request in flight and then ends the socket', asyn
   assert.equal(body.readInt32BE(0), 11);
   assert.equal(await reader.next(), 'closed');
   await closing;
+});
+
+test('server refuses connections beyond its connection limit and accepts again once one closes', async () => {
+  const server = new KafkaServer({ host: '127.0.0.1', port: 0, handler: echo, logger, connectionsMax: 2 });
+  const { port } = await server.listen();
+  try {
+    const first = await connect(port);
+    const second = await connect(port);
+    const third = net.connect(port, '127.0.0.1');
+    const thirdReader = responses(third);
+    assert.equal(await thirdReader.next(), 'closed');
+    first.destroy();
+    await waitFor(() => server.connectionCount === 1, { timeoutMs: 5_000, message: 'the closed connection to be forgotten' });
+    const fourth = await connect(port);
+    const reader = responses(fourth);
+    fourth.write(request(4, 0));
+    const body = await reader.next();
+    assert.ok(Buffer.isBuffer(body));
+    second.destroy();
+    fourth.destroy();
+  } finally {
+    await server.close();
+  }
 });
