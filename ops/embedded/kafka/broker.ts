@@ -4,6 +4,7 @@
  * rules that span APIs live here: version negotiation (spec §1), appends that keep partition
  * state and parked fetches in step (spec §4, §5), topic lifecycle (spec §8).
  */
+import assert from 'node:assert/strict';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { BatchHeader, LogManager, MarkerWriter, PartitionLog, TopicConfig } from './contracts.ts';
@@ -82,6 +83,9 @@ export class Broker implements MarkerWriter {
     this.options = deps.options;
     this.advertised = { host: deps.options.advertisedHost, port: deps.options.port };
     this.handlerByKey = new Map(handlers.map((h) => [h.apiKey, h]));
+    // Advertising a key without a handler (or the reverse) would break version negotiation (spec §1).
+    const advertised = ADVERTISED_API_VERSIONS.map((k) => `${k.apiKey}:${k.maxVersion}`).sort();
+    assert.deepEqual(handlers.map((h) => `${h.apiKey}:${h.version}`).sort(), advertised, 'every advertised API has exactly one handler');
   }
 
   /**
@@ -128,7 +132,7 @@ export class Broker implements MarkerWriter {
     return ADVERTISED_API_VERSIONS.map((k) => ({ ...k }));
   }
 
-  /** Timer work: transaction timeouts (spec §7) and forgetting aborted ranges retention removed. */
+  /** Timer work: aborts transactions past their timeout and retries unfinished completions (spec §7). */
   tickTransactions(nowMs: number): void {
     this.transactions.tick(nowMs);
   }
