@@ -209,6 +209,10 @@ export class KafkaServer {
   async listen(): Promise<{ host: string; port: number }> {
     this.server.listen(this.options.port, this.options.host);
     await once(this.server, 'listening');
+    // Accept failures after start (EMFILE and the like) must be logged, not crash the process.
+    this.server.on('error', (err: NodeJS.ErrnoException) => {
+      this.options.logger.error({ err, code: err.code }, 'TCP server error');
+    });
     const address = this.server.address();
     if (address === null || typeof address === 'string') throw new Error('TCP server has no port address');
     return { host: this.options.host, port: address.port };
