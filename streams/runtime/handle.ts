@@ -1,0 +1,121 @@
+/**
+ * One record through decode → handler → encode, with in-place retries of transient failures.
+ * The result is what to write in the transaction: encoded outputs, or a dead letter with why.
+ * No Kafka I/O here, so the retry and dead-letter rules are tested without a broker.
+ */
+import type { IHeaders, KafkaMessage, Message } from '../../lib/kafka.ts';
+import type { Logger } from '../../lib/logger.ts';
+import { backoffDelayMs, type BackoffPolicy } from './backoff.ts';
+import { deadLetterHeaders, headerText, headersView, outputHeaders } from './headers.ts';
+import { HANDLE_ATTEMPTS_MAX, OUTPUTS_PER_RECORD_MAX } from './limits.ts';
+import { TRACEPARENT_HEADER, TRACESTATE_HEADER, formatTraceparent, nextHop, type TraceContext } from './traceparent.ts';
+import { RuntimeError, classifyFailure, type Failure, type Handler, type InputRecord, type ValueDecoder, type ValueEncoder } from './types.ts';
+
+export interface TopicMessage {
+  topic: string;
+  message: Message;
+}
+
+export type Outcome =
+  | { kind: 'produced'; outputs: TopicMessage[]; attempts: number }
+  | { kind: 'dead-lettered'; deadLetter: TopicMessage; failure: Failure; attempts: number };
+
+export interface HandleDeps<V, O> {
+  processor: string;
+  handler: Handler<V, O>;
+  decoder: ValueDecoder<V>;
+  encoder: ValueEncoder<O>;
+  logger: Logger;
+  /** Dead-letter topic of an input topic. */
+  dlqTopic: (topic: string) => string;
+  /** Waits between attempts; the processor heartbeats the group meanwhile. */
+  sleep: (ms: number) => Promise<void>;
+  nowMs: () => number;
+  attemptsMax?: number;
+  backoff?: BackoffPolicy;
+  random?: () => number;
+  /** Log field naming the key (payment topics are keyed by paymentId); undefined logs it as `key`. */
+  keyLogField?: string;
+}
+
+export interface RawRecord {
+  topic: string;
+  partition: number;
+  message: KafkaMessage;
+}
+
+async function attemptOnce<V, O>(deps: HandleDeps<V, O>, raw: RawRecord, record: Omit<InputRecord<V>, 'value'>, log: Logger, attempt: number, trace: { hop: TraceContext; tracestate: string | undefined }): Promise<TopicMessage[]> {
+  const bytes = raw.message.value;
+  if (bytes === null) throw new RuntimeError('value_missing', `record at ${raw.topic}/${raw.partition}@${raw.message.offset} has no value`);
+  const value = await deps.decoder.decode(bytes, raw.topic);
+  const outputs = await deps.handler({ ...record, value }, { log, attempt });
+  if (outputs.length > OUTPUTS_PER_RECORD_MAX) throw new RuntimeError('outputs_too_many', `handler returned ${outputs.length} outputs; at most ${OUTPUTS_PER_RECORD_MAX}`);
+  const encoded: TopicMessage[] = [];
+  for (const out of outputs) {
+    const message: Message = {
+      key: out.key,
+      value: await deps.encoder.encode(out.value, out.topic),
+      headers: outputHeaders(out.headers, trace.hop, trace.tracestate),
+    };
+    if (out.partition !== undefined) message.partition = out.partition;
+    encoded.push({ topic: out.topic, message });
+  }
+  return encoded;
+}
+
+/** Handles one record: outputs to produce, or the dead letter to produce instead. */
+export async function handleRecord<V, O>(deps: HandleDeps<V, O>, raw: RawRecord): Promise<Outcome> {
+  const attemptsMax = deps.attemptsMax ?? HANDLE_ATTEMPTS_MAX;
+  const headers: IHeaders | undefined = raw.message.headers;
+  const hop = nextHop(headerText(headers, TRACEPARENT_HEADER));
+  const tracestate = headerText(headers, TRACESTATE_HEADER);
+  const key = raw.message.key === null ? null : raw.message.key.toString('utf8');
+  const log = deps.logger.child({
+    traceId: hop.context.traceId,
+    spanId: hop.context.spanId,
+    ...(hop.parentSpanId === undefined ? {} : { parentSpanId: hop.parentSpanId }),
+    [deps.keyLogField ?? 'key']: key,
+    topic: raw.topic,
+    partition: raw.partition,
+    offset: raw.message.offset,
+  });
+  const record = { key, headers: headersView(headers), topic: raw.topic, partition: raw.partition, offset: raw.message.offset, traceparent: formatTraceparent(hop.context) };
+  let failure: Failure | undefined;
+  let attempt = 1;
+  for (; attempt <= attemptsMax; attempt += 1) {
+    try {
+      const outputs = await attemptOnce(deps, raw, record, log, attempt, { hop: hop.context, tracestate });
+      if (attempt > 1) log.info({ attempt }, 'record handled after retries');
+      return { kind: 'produced', outputs, attempts: attempt };
+    } catch (err) {
+      failure = classifyFailure(err);
+      if (!failure.retriable) break;
+      if (attempt === attemptsMax) break;
+      const delayMs = backoffDelayMs(attempt, deps.backoff, deps.random);
+      log.warn({ err, code: failure.code, attempt, delayMs }, 'transient failure; retrying in place');
+      await deps.sleep(delayMs);
+    }
+  }
+  // The loop only ends without returning after a failure.
+  const final = failure as Failure;
+  const attempts = Math.min(attempt, attemptsMax);
+  log[final.code === 'unexpected_error' ? 'error' : 'warn']({ err: final.error, code: final.code, attempts }, 'record dead-lettered');
+  const deadLetter: TopicMessage = {
+    topic: deps.dlqTopic(raw.topic),
+    message: {
+      key: raw.message.key,
+      value: raw.message.value,
+      headers: deadLetterHeaders(headers, {
+        code: final.code,
+        message: final.message,
+        processor: deps.processor,
+        topic: raw.topic,
+        partition: raw.partition,
+        offset: raw.message.offset,
+        attempts,
+        failedAtMs: deps.nowMs(),
+      }),
+    },
+  };
+  return { kind: 'dead-lettered', deadLetter, failure: final, attempts };
+}

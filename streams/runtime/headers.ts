@@ -1,0 +1,87 @@
+/**
+ * Kafka header handling: the handler's string view of input headers, output headers carrying
+ * this hop's traceparent, and the headers a dead letter gets beside the original ones.
+ */
+import type { IHeaders } from '../../lib/kafka.ts';
+import { DLQ_ERROR_MESSAGE_CHARS_MAX, HEADER_VALUE_BYTES_MAX } from './limits.ts';
+import { TRACEPARENT_HEADER, TRACESTATE_HEADER, formatTraceparent, type TraceContext } from './traceparent.ts';
+
+/** Header names on a dead letter. Stable: operators' tools and the console read them. */
+export const DLQ_HEADERS = Object.freeze({
+  errorCode: 'dlq.error.code',
+  errorMessage: 'dlq.error.message',
+  processor: 'dlq.processor',
+  sourceTopic: 'dlq.source.topic',
+  sourcePartition: 'dlq.source.partition',
+  sourceOffset: 'dlq.source.offset',
+  attempts: 'dlq.attempts',
+  failedAtMs: 'dlq.failed.at.ms',
+} as const);
+
+/** The first value of a header as UTF-8 (Kafka allows repeated keys; kafkajs gives an array). */
+export function headerText(headers: IHeaders | undefined, name: string): string | undefined {
+  const raw = headers?.[name];
+  const first = Array.isArray(raw) ? raw[0] : raw;
+  if (first === undefined) return undefined;
+  return typeof first === 'string' ? first : first.toString('utf8');
+}
+
+/**
+ * The handler's read-only view: first value of each header as UTF-8. Oversized values are left
+ * out rather than copied into every record's view; the original bytes still reach a dead letter.
+ */
+export function headersView(headers: IHeaders | undefined): Readonly<Record<string, string>> {
+  const view: Record<string, string> = {};
+  for (const name of Object.keys(headers ?? {})) {
+    const raw = headers?.[name];
+    const first = Array.isArray(raw) ? raw[0] : raw;
+    if (first === undefined) continue;
+    const size = typeof first === 'string' ? Buffer.byteLength(first) : first.length;
+    if (size > HEADER_VALUE_BYTES_MAX) continue;
+    view[name] = typeof first === 'string' ? first : first.toString('utf8');
+  }
+  return Object.freeze(view);
+}
+
+/**
+ * Headers of an output record: what the handler set, plus this hop's traceparent (the runtime
+ * owns it, so a handler cannot break the chain) and the incoming tracestate, passed on unchanged
+ * as the W3C spec asks of a participant that does not add its own entry.
+ */
+export function outputHeaders(handlerHeaders: Readonly<Record<string, string | Buffer>> | undefined, hop: TraceContext, tracestate: string | undefined): IHeaders {
+  const out: IHeaders = { ...handlerHeaders };
+  out[TRACEPARENT_HEADER] = formatTraceparent(hop);
+  if (tracestate !== undefined) out[TRACESTATE_HEADER] = tracestate;
+  else delete out[TRACESTATE_HEADER];
+  return out;
+}
+
+export interface DeadLetterReason {
+  code: string;
+  message: string;
+  processor: string;
+  topic: string;
+  partition: number;
+  offset: string;
+  attempts: number;
+  failedAtMs: number;
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** The original headers, unchanged, plus why and where the record failed. */
+export function deadLetterHeaders(original: IHeaders | undefined, reason: DeadLetterReason): IHeaders {
+  return {
+    ...original,
+    [DLQ_HEADERS.errorCode]: reason.code,
+    [DLQ_HEADERS.errorMessage]: truncate(reason.message, DLQ_ERROR_MESSAGE_CHARS_MAX),
+    [DLQ_HEADERS.processor]: reason.processor,
+    [DLQ_HEADERS.sourceTopic]: reason.topic,
+    [DLQ_HEADERS.sourcePartition]: String(reason.partition),
+    [DLQ_HEADERS.sourceOffset]: reason.offset,
+    [DLQ_HEADERS.attempts]: String(reason.attempts),
+    [DLQ_HEADERS.failedAtMs]: String(reason.failedAtMs),
+  };
+}

@@ -1,0 +1,295 @@
+/**
+ * The transactional loop: consume (read_committed) → handle → produce outputs, dead letters and
+ * the consumed offsets in one Kafka transaction → commit. Either all of a chunk's effects become
+ * visible or none do; an aborted chunk is consumed again from its first record.
+ */
+import type { Admin, Consumer, EachBatchPayload, Kafka } from '../../lib/kafka.ts';
+import type { Logger } from '../../lib/logger.ts';
+import type { Registry } from 'prom-client';
+import { dlqName } from '../../schemas/catalogue.ts';
+import { backoffDelayMs, type BackoffPolicy } from './backoff.ts';
+import { handleRecord, type HandleDeps, type Outcome } from './handle.ts';
+import { PARTITIONS_CONCURRENT_MAX, STOP_GRACE_MS, TRANSACTION_RECORDS_MAX, TRANSACTION_TIMEOUT_MS } from './limits.ts';
+import { runtimeMetrics, type RuntimeMetrics } from './metrics.ts';
+import { ProducerPool } from './producers.ts';
+import { commitChunk, type Chunk } from './transaction.ts';
+import { RuntimeError, type Handler, type ProcessorState, type ValueDecoder, type ValueEncoder } from './types.ts';
+
+/** Group timings; production uses Kafka's usual values, tests shorten them. */
+export interface GroupTimings {
+  sessionTimeoutMs: number;
+  rebalanceTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  /** Fetch long-poll: short enough to heartbeat between fetches. */
+  maxWaitTimeMs: number;
+}
+
+export const GROUP_TIMINGS_DEFAULT: GroupTimings = Object.freeze({ sessionTimeoutMs: 30_000, rebalanceTimeoutMs: 60_000, heartbeatIntervalMs: 3_000, maxWaitTimeMs: 500 });
+
+export interface ProcessorOptions<V, O> {
+  /** Processor name: consumer group id, transactional id prefix, metrics and DLQ label. */
+  name: string;
+  kafka: Kafka;
+  topics: readonly string[];
+  handler: Handler<V, O>;
+  decoder: ValueDecoder<V>;
+  encoder: ValueEncoder<O>;
+  logger: Logger;
+  registry: Registry;
+  clock?: { nowMs(): number };
+  group?: Partial<GroupTimings>;
+  /** Start a new group at the earliest offset (default) rather than the latest. */
+  fromBeginning?: boolean;
+  /** Let the broker create missing output/DLQ topics; provisioning creates them in production. */
+  allowAutoTopicCreation?: boolean;
+  transactionRecordsMax?: number;
+  partitionsConcurrent?: number;
+  stopGraceMs?: number;
+  attemptsMax?: number;
+  backoff?: BackoffPolicy;
+  random?: () => number;
+  /** Log field naming the record key; payment topics are keyed by paymentId. */
+  keyLogField?: string;
+}
+
+export interface Processor {
+  readonly name: string;
+  state(): ProcessorState;
+  start(): Promise<void>;
+  /** Finishes or aborts the in-flight transaction and leaves the group, within the grace time. */
+  stop(): Promise<void>;
+}
+
+export function createProcessor<V, O>(options: ProcessorOptions<V, O>): Processor {
+  return new TransactionalProcessor(options);
+}
+
+class TransactionalProcessor<V, O> implements Processor {
+  readonly name: string;
+  private current: ProcessorState = 'idle';
+  private readonly options: ProcessorOptions<V, O>;
+  private readonly log: Logger;
+  private readonly metrics: RuntimeMetrics;
+  private readonly producers: ProducerPool;
+  private readonly consumer: Consumer;
+  private readonly admin: Admin;
+  private readonly timings: GroupTimings;
+  private readonly locks = new Map<string, Promise<void>>();
+  private readonly aborts = new Map<string, number>();
+  private stopping: Promise<void> | undefined;
+
+  constructor(options: ProcessorOptions<V, O>) {
+    this.options = options;
+    this.name = options.name;
+    this.log = options.logger.child({ processor: options.name });
+    this.metrics = runtimeMetrics(options.registry);
+    this.timings = { ...GROUP_TIMINGS_DEFAULT, ...options.group };
+    this.producers = new ProducerPool({
+      kafka: options.kafka,
+      processor: options.name,
+      logger: this.log,
+      transactionTimeoutMs: TRANSACTION_TIMEOUT_MS,
+      allowAutoTopicCreation: options.allowAutoTopicCreation ?? false,
+    });
+    this.consumer = options.kafka.consumer({
+      groupId: options.name,
+      // read_committed: aborted and still-open transactions of upstream processors stay invisible.
+      readUncommitted: false,
+      sessionTimeout: this.timings.sessionTimeoutMs,
+      rebalanceTimeout: this.timings.rebalanceTimeoutMs,
+      heartbeatInterval: this.timings.heartbeatIntervalMs,
+      maxWaitTimeInMs: this.timings.maxWaitTimeMs,
+      allowAutoTopicCreation: false,
+    });
+    this.admin = options.kafka.admin();
+  }
+
+  state(): ProcessorState {
+    return this.current;
+  }
+
+  async start(): Promise<void> {
+    if (this.current !== 'idle') throw new RuntimeError('processor_state', `start() on a processor that is ${this.current}`);
+    this.current = 'starting';
+    const { events } = this.consumer;
+    this.consumer.on(events.GROUP_JOIN, ({ payload }) => {
+      this.log.info({ assignment: payload.memberAssignment }, 'partitions assigned');
+      // Another instance may have owned a partition since we last did: re-fence and re-read
+      // its committed offset before the next transaction (see producers.ts).
+      for (const [topic, partition] of this.producers.partitions()) void this.withLock(topic, partition, () => this.producers.drop(topic, partition));
+    });
+    this.consumer.on(events.CRASH, ({ payload }) => {
+      this.log.error({ err: payload.error, restart: payload.restart }, 'consumer crashed');
+      if (!payload.restart && this.current === 'running') this.current = 'failed';
+    });
+    try {
+      await this.admin.connect();
+      await this.consumer.connect();
+      for (const topic of this.options.topics) await this.consumer.subscribe({ topic, fromBeginning: this.options.fromBeginning ?? true });
+      await this.consumer.run({
+        autoCommit: false,
+        // Offsets are resolved only after their transaction committed (or never, after an abort).
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: this.options.partitionsConcurrent ?? PARTITIONS_CONCURRENT_MAX,
+        eachBatch: (payload) => this.withLock(payload.batch.topic, payload.batch.partition, () => this.onBatch(payload)),
+      });
+    } catch (err) {
+      this.current = 'failed';
+      await this.closeClients();
+      throw err;
+    }
+    this.current = 'running';
+    this.log.info({ topics: this.options.topics }, 'processor running');
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= this.stopNow();
+    return this.stopping;
+  }
+
+  private async stopNow(): Promise<void> {
+    if (this.current === 'idle' || this.current === 'stopped') {
+      this.current = 'stopped';
+      return;
+    }
+    this.current = 'stopping';
+    const graceMs = this.options.stopGraceMs ?? STOP_GRACE_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), graceMs);
+    });
+    // consumer.stop() lets the running eachBatch calls return: they finish the chunk in hand
+    // (commit or abort) and take no new one once isRunning() turns false.
+    const outcome = await Promise.race([this.consumer.stop().then(() => 'drained' as const), late]);
+    clearTimeout(timer);
+    if (outcome === 'late') this.log.error({ graceMs }, 'in-flight transaction did not finish within the grace time; the broker will abort it');
+    await this.closeClients();
+    this.current = 'stopped';
+    this.log.info('processor stopped');
+  }
+
+  private async closeClients(): Promise<void> {
+    const steps: Array<[string, () => Promise<void>]> = [
+      ['consumer', () => this.consumer.disconnect()],
+      ['producers', () => this.producers.closeAll()],
+      ['admin', () => this.admin.disconnect()],
+    ];
+    for (const [what, step] of steps) {
+      try {
+        await step();
+      } catch (err) {
+        this.log.warn({ err, what }, 'disconnect failed');
+      }
+    }
+  }
+
+  /** Batches of one partition never overlap, including producer drops on rebalance. */
+  private withLock(topic: string, partition: number, work: () => Promise<void>): Promise<void> {
+    const key = `${topic}\u0000${partition}`;
+    const previous = this.locks.get(key) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    const tail = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.locks.set(key, tail);
+    void tail.then(() => {
+      if (this.locks.get(key) === tail) this.locks.delete(key);
+    });
+    return next;
+  }
+
+  private async onBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, isRunning, isStale, heartbeat, resolveOffset } = payload;
+    const { topic, partition } = batch;
+    const first = batch.messages[0];
+    if (first === undefined) return;
+    const slot = await this.producers.acquire(topic, partition);
+    if (slot.fresh) {
+      // Fenced in just now: a previous owner's commit may have landed after kafkajs read the
+      // group offset, so read it again and skip what that commit already covered.
+      const committed = await this.committedOffset(topic, partition);
+      slot.fresh = false;
+      if (committed !== undefined && committed > BigInt(first.offset)) {
+        this.log.info({ topic, partition, committed: String(committed), fetched: first.offset }, 'skipping records a previous owner committed');
+        this.consumer.seek({ topic, partition, offset: String(committed) });
+        return;
+      }
+    }
+    const chunkSize = this.options.transactionRecordsMax ?? TRANSACTION_RECORDS_MAX;
+    for (let start = 0; start < batch.messages.length; start += chunkSize) {
+      if (!isRunning() || isStale()) return;
+      const messages = batch.messages.slice(start, start + chunkSize);
+      const outcomes: Outcome[] = [];
+      const deps = this.handleDeps(heartbeat);
+      for (const message of messages) {
+        const startedMs = performance.now();
+        outcomes.push(await handleRecord(deps, { topic, partition, message }));
+        this.metrics.handleSeconds.observe({ processor: this.name }, (performance.now() - startedMs) / 1000);
+      }
+      const chunk: Chunk = { topic, partition, groupId: this.name, messages, outcomes };
+      const committed = await commitChunk(slot.producer, chunk, this.log);
+      const key = `${topic}\u0000${partition}`;
+      if (!committed) {
+        this.metrics.transactionsAborted.inc({ processor: this.name });
+        const aborts = (this.aborts.get(key) ?? 0) + 1;
+        this.aborts.set(key, aborts);
+        // The producer may be fenced or its commit's outcome unknown: start over with a fresh
+        // one, which re-reads the committed offset before the next transaction.
+        await this.producers.drop(topic, partition);
+        this.consumer.seek({ topic, partition, offset: messages[0]?.offset ?? first.offset });
+        await new Promise((resolve) => setTimeout(resolve, backoffDelayMs(Math.min(aborts, 10), this.options.backoff, this.options.random)));
+        return;
+      }
+      this.aborts.delete(key);
+      const last = messages[messages.length - 1]?.offset ?? first.offset;
+      resolveOffset(last);
+      this.countCommitted(outcomes);
+      const lag = BigInt(batch.highWatermark) - BigInt(last) - 1n;
+      this.metrics.consumerLag.set({ processor: this.name, topic, partition: String(partition) }, Number(lag < 0n ? 0n : lag));
+      await heartbeat();
+    }
+  }
+
+  private countCommitted(outcomes: readonly Outcome[]): void {
+    const labels = { processor: this.name };
+    this.metrics.recordsIn.inc(labels, outcomes.length);
+    for (const o of outcomes) {
+      if (o.kind === 'produced') {
+        this.metrics.recordsOut.inc(labels, o.outputs.length);
+        if (o.attempts > 1) this.metrics.recordsFailed.inc(labels, o.attempts - 1);
+      } else {
+        this.metrics.recordsDeadLettered.inc(labels);
+        this.metrics.recordsFailed.inc(labels, o.attempts);
+      }
+    }
+  }
+
+  private handleDeps(heartbeat: () => Promise<void>): HandleDeps<V, O> {
+    const o = this.options;
+    return {
+      processor: this.name,
+      handler: o.handler,
+      decoder: o.decoder,
+      encoder: o.encoder,
+      logger: this.log,
+      dlqTopic: dlqName,
+      sleep: async (ms) => {
+        await new Promise((resolve) => setTimeout(resolve, ms));
+        await heartbeat();
+      },
+      nowMs: () => (o.clock === undefined ? Date.now() : o.clock.nowMs()),
+      ...(o.attemptsMax === undefined ? {} : { attemptsMax: o.attemptsMax }),
+      ...(o.backoff === undefined ? {} : { backoff: o.backoff }),
+      ...(o.random === undefined ? {} : { random: o.random }),
+      keyLogField: o.keyLogField ?? 'paymentId',
+    };
+  }
+
+  private async committedOffset(topic: string, partition: number): Promise<bigint | undefined> {
+    const [entry] = await this.admin.fetchOffsets({ groupId: this.name, topics: [topic] });
+    const found = entry?.partitions.find((p) => p.partition === partition);
+    if (found === undefined || found.offset === '-1' || found.offset === '') return undefined;
+    return BigInt(found.offset);
+  }
+}
