@@ -10,7 +10,7 @@ import type { HostPort } from './config.ts';
 
 // kafkajs is CommonJS and builds its error exports dynamically, so Node's ESM loader cannot
 // see them as named exports; take everything from the default (module.exports) instead.
-const { Kafka, KafkaJSServerDoesNotSupportApiKey, logLevel } = kafkajs;
+const { Kafka, KafkaJSServerDoesNotSupportApiKey, logLevel, Partitioners } = kafkajs;
 type Kafka = InstanceType<typeof Kafka>;
 type logLevel = (typeof logLevel)[keyof typeof logLevel];
 
@@ -132,6 +132,12 @@ export function kafkaErrorTypes(err: unknown): string[] {
   }
   return types;
 }
+
+/**
+ * Producers pass this explicitly: kafkajs's default partitioner, which hashes keys with murmur2
+ * like the Java client, so kafkajs and JVM producers put one paymentId on the same partition.
+ */
+export const JAVA_COMPATIBLE_PARTITIONER = Partitioners.DefaultPartitioner;
 
 /** kafkajs's config resource type for topics (ConfigResourceTypes.TOPIC). */
 export const TOPIC_RESOURCE_TYPE = 2;
