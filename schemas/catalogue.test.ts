@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CATALOGUE, CATALOGUE_PARTITIONS_MAX, dlqName, RETENTION_FOREVER, SCHEMAS_TOPIC, topicConfigEntries, valueSubject } from './catalogue.ts';
+import { AVRO_TOPICS, CATALOGUE, CATALOGUE_PARTITIONS_MAX, dlqName, RETENTION_FOREVER, SCHEMAS_TOPIC, topicConfigEntries, valueSubject } from './catalogue.ts';
 import { readSchemaFiles } from './generate-types.ts';
 import { SCHEMA_NAMES } from './schema-files.ts';
 
@@ -79,4 +79,12 @@ test('partition counts and retentions are in range and the payment flow is keyed
   const flowPartitions = new Set(CATALOGUE.filter((t) => t.key === 'paymentId').map((t) => t.partitions));
   assert.equal(flowPartitions.size, 1, 'topics keyed by paymentId share one partition count so co-partitioned joins stay possible');
   assert.equal(valueSubject('payments.commands'), 'payments.commands-value');
+});
+
+test('every topic of the typed topic-to-schema map is in the catalogue with that schema', () => {
+  for (const [topic, schema] of Object.entries(AVRO_TOPICS)) {
+    const spec = CATALOGUE.find((t) => t.name === topic);
+    assert.deepEqual(spec?.value, { kind: 'avro', schema }, topic);
+  }
+  assert.equal(CATALOGUE.filter((t) => t.value.kind === 'avro').length, Object.keys(AVRO_TOPICS).length);
 });

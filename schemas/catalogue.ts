@@ -6,7 +6,7 @@
  * Keys are UTF-8 strings. Every payment topic is keyed by paymentId, so one payment's records
  * stay in order on one partition through the whole flow.
  */
-import type { SchemaName } from './types.ts';
+import type { SchemaName, ValueTypes } from './types.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Payment flow topics: a week covers a long weekend of a stalled consumer plus replays. */
@@ -33,7 +33,7 @@ export const CATALOGUE_PARTITIONS_MAX = 256;
 
 export type CleanupPolicy = 'delete' | 'compact';
 
-export type TopicValue =
+export type ValueFormat =
   /** Avro in the Confluent wire format, under subject `<topic>-value`. */
   | { kind: 'avro'; schema: SchemaName }
   /** The failed record's original bytes; the reason is in headers (schemas/DeadLetter.avsc). */
@@ -56,26 +56,54 @@ export interface TopicSpec {
   partitions: number;
   /** What the record key holds. */
   key: string;
-  value: TopicValue;
+  value: ValueFormat;
   retentionMs: number;
   cleanupPolicy: CleanupPolicy;
   role: TopicRole;
 }
 
-function flow(name: string, schema: SchemaName, role: TopicRole, key = 'paymentId'): TopicSpec {
-  return { name, partitions: PAYMENT_PARTITIONS, key, value: { kind: 'avro', schema }, retentionMs: PAYMENT_RETENTION_MS, cleanupPolicy: 'delete', role };
+/** The value schema of every Avro topic: the one place a topic is tied to its schema. */
+export const AVRO_TOPICS = {
+  'payments.commands': 'PaymentCommand',
+  'payments.routed': 'PaymentRouted',
+  'payments.assessed': 'PaymentAssessed',
+  'payments.attempts': 'PaymentAttempt',
+  'channel.notifications': 'ChannelNotification',
+  'payments.events': 'PaymentEvent',
+  'ledger.entries': 'LedgerEntry',
+  'metrics.payments.1m': 'PaymentMetricsWindow',
+  'metrics.channels.1m': 'ChannelMetricsWindow',
+  'ops.logs': 'OpsLog',
+  'metrics.ops.1m': 'OpsMetricsWindow',
+  'recon.tasks': 'ReconTask',
+  'recon.results': 'ReconResult',
+  'recon.exceptions': 'ReconException',
+  'config.routing-rules': 'RoutingRule',
+  'config.channels': 'ChannelSwitch',
+} as const satisfies Record<string, SchemaName>;
+
+export type AvroTopic = keyof typeof AVRO_TOPICS;
+/** The TypeScript type of a topic's values, e.g. `TopicValue<'payments.commands'>`. */
+export type TopicValue<T extends AvroTopic> = ValueTypes[(typeof AVRO_TOPICS)[T]];
+
+function avroValue(name: AvroTopic): TopicSpec['value'] {
+  return { kind: 'avro', schema: AVRO_TOPICS[name] };
 }
 
-function metrics(name: string, schema: SchemaName, key: string, role: TopicRole = 'output'): TopicSpec {
-  return { name, partitions: PAYMENT_PARTITIONS, key, value: { kind: 'avro', schema }, retentionMs: METRICS_RETENTION_MS, cleanupPolicy: 'delete', role };
+function flow(name: AvroTopic, role: TopicRole, key = 'paymentId'): TopicSpec {
+  return { name, partitions: PAYMENT_PARTITIONS, key, value: avroValue(name), retentionMs: PAYMENT_RETENTION_MS, cleanupPolicy: 'delete', role };
 }
 
-function recon(name: string, schema: SchemaName, key: string, role: TopicRole): TopicSpec {
-  return { name, partitions: RECON_PARTITIONS, key, value: { kind: 'avro', schema }, retentionMs: RECON_RETENTION_MS, cleanupPolicy: 'delete', role };
+function metrics(name: AvroTopic, key: string, role: TopicRole = 'output'): TopicSpec {
+  return { name, partitions: PAYMENT_PARTITIONS, key, value: avroValue(name), retentionMs: METRICS_RETENTION_MS, cleanupPolicy: 'delete', role };
 }
 
-function config(name: string, schema: SchemaName, key: string): TopicSpec {
-  return { name, partitions: 1, key, value: { kind: 'avro', schema }, retentionMs: RETENTION_FOREVER, cleanupPolicy: 'compact', role: 'config' };
+function recon(name: AvroTopic, key: string, role: TopicRole): TopicSpec {
+  return { name, partitions: RECON_PARTITIONS, key, value: avroValue(name), retentionMs: RECON_RETENTION_MS, cleanupPolicy: 'delete', role };
+}
+
+function config(name: AvroTopic, key: string): TopicSpec {
+  return { name, partitions: 1, key, value: avroValue(name), retentionMs: RETENTION_FOREVER, cleanupPolicy: 'compact', role: 'config' };
 }
 
 /** The dead-letter topic of a processor input. */
@@ -91,22 +119,22 @@ export function valueSubject(topic: string): string {
 export const SCHEMAS_TOPIC = '_schemas';
 
 const BASE: readonly TopicSpec[] = [
-  flow('payments.commands', 'PaymentCommand', 'processor-input'),
-  flow('payments.routed', 'PaymentRouted', 'processor-input'),
-  flow('payments.assessed', 'PaymentAssessed', 'processor-input'),
-  flow('payments.attempts', 'PaymentAttempt', 'processor-input'),
-  flow('channel.notifications', 'ChannelNotification', 'processor-input'),
-  flow('payments.events', 'PaymentEvent', 'processor-input'),
-  flow('ledger.entries', 'LedgerEntry', 'output'),
-  metrics('metrics.payments.1m', 'PaymentMetricsWindow', 'merchantId:currency'),
-  metrics('metrics.channels.1m', 'ChannelMetricsWindow', 'channelId'),
-  { name: 'ops.logs', partitions: PAYMENT_PARTITIONS, key: 'service', value: { kind: 'avro', schema: 'OpsLog' }, retentionMs: LOG_RETENTION_MS, cleanupPolicy: 'delete', role: 'processor-input' },
-  metrics('metrics.ops.1m', 'OpsMetricsWindow', 'service', 'processor-input'),
-  recon('recon.tasks', 'ReconTask', 'runId:bucket', 'processor-input'),
-  recon('recon.results', 'ReconResult', 'runId', 'output'),
-  recon('recon.exceptions', 'ReconException', 'runId', 'output'),
-  config('config.routing-rules', 'RoutingRule', 'ruleId'),
-  config('config.channels', 'ChannelSwitch', 'channelId'),
+  flow('payments.commands', 'processor-input'),
+  flow('payments.routed', 'processor-input'),
+  flow('payments.assessed', 'processor-input'),
+  flow('payments.attempts', 'processor-input'),
+  flow('channel.notifications', 'processor-input'),
+  flow('payments.events', 'processor-input'),
+  flow('ledger.entries', 'output'),
+  metrics('metrics.payments.1m', 'merchantId:currency'),
+  metrics('metrics.channels.1m', 'channelId'),
+  { name: 'ops.logs', partitions: PAYMENT_PARTITIONS, key: 'service', value: avroValue('ops.logs'), retentionMs: LOG_RETENTION_MS, cleanupPolicy: 'delete', role: 'processor-input' },
+  metrics('metrics.ops.1m', 'service', 'processor-input'),
+  recon('recon.tasks', 'runId:bucket', 'processor-input'),
+  recon('recon.results', 'runId', 'output'),
+  recon('recon.exceptions', 'runId', 'output'),
+  config('config.routing-rules', 'ruleId'),
+  config('config.channels', 'channelId'),
   { name: SCHEMAS_TOPIC, partitions: 1, key: 'registry record key (JSON)', value: { kind: 'registry' }, retentionMs: RETENTION_FOREVER, cleanupPolicy: 'compact', role: 'internal' },
 ];
 

@@ -4,7 +4,7 @@ import avro from 'avsc';
 import { createLogger } from '../lib/logger.ts';
 import { startSchemaRegistry, type RunningSchemaRegistry } from '../ops/embedded/schema-registry/index.ts';
 import { Scope, startTestBroker, uniqueName } from '../test/helpers/kafkajs.ts';
-import { AvroCodec, CodecError, type CodecErrorCode } from './codec.ts';
+import { AvroCodec, CodecError, topicCodec, valueCodec, type CodecErrorCode } from './codec.ts';
 import { SAMPLES, UNSAFE_MINOR } from './samples.ts';
 import { SCHEMA_NAMES, schemaText } from './schema-files.ts';
 import { valueSubject } from './catalogue.ts';
@@ -128,4 +128,17 @@ test('codec without auto-registration refuses a schema the subject does not have
   const err = await codecError(codec.encode(uniqueName('unregistered'), 'ReconResult', SAMPLES.ReconResult));
   assert.equal(err.code, 'schema_rejected');
   assert.equal(err.retriable, false);
+});
+
+test('topic codecs are typed by the catalogue and value codecs fit the runtime', async (t) => {
+  const { codec } = await setup(t);
+  const commands = topicCodec(codec, 'payments.commands');
+  const bytes = await commands.encode(SAMPLES.PaymentCommand);
+  const command = await commands.decode(bytes);
+  assert.ok('paystream.CreatePayment' in command.body);
+  assert.equal(command.body['paystream.CreatePayment'].amountMinor, UNSAFE_MINOR);
+  const events = valueCodec(codec, 'PaymentEvent');
+  const topic = uniqueName('events');
+  const decoded = await events.decode(await events.encode(SAMPLES.PaymentEvent, topic), topic);
+  assert.equal(decoded.sequence, SAMPLES.PaymentEvent.sequence);
 });

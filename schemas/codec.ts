@@ -19,7 +19,7 @@ import registryErrors from '@kafkajs/confluent-schema-registry/dist/errors.js';
 import type { Type } from 'avsc';
 import { PaystreamError } from '../lib/errors.ts';
 import { avroTypeOptions } from './avro.ts';
-import { valueSubject } from './catalogue.ts';
+import { AVRO_TOPICS, valueSubject, type AvroTopic, type TopicValue } from './catalogue.ts';
 import { schemaText, schemaType } from './schema-files.ts';
 import type { SchemaName, ValueTypes } from './types.ts';
 
@@ -178,4 +178,27 @@ export class AvroCodec {
     this.resolvers.set(key, resolver);
     return resolver;
   }
+}
+
+/** Encoder and decoder of one value schema, in the shape the stream runtime takes. */
+export interface ValueCodec<V> {
+  decode(bytes: Buffer, topic: string): Promise<V>;
+  encode(value: V, topic: string): Promise<Buffer>;
+}
+
+/** A codec for values of schema `name` on whatever topic the runtime passes. */
+export function valueCodec<N extends SchemaName>(codec: AvroCodec, name: N): ValueCodec<ValueTypes[N]> {
+  return {
+    decode: (bytes) => codec.decode(name, bytes),
+    encode: (value, topic) => codec.encode(topic, name, value),
+  };
+}
+
+/** A codec for one catalogue topic, typed by the catalogue: `topicCodec(codec, 'payments.commands')`. */
+export function topicCodec<T extends AvroTopic>(codec: AvroCodec, topic: T): { decode(bytes: Buffer): Promise<TopicValue<T>>; encode(value: TopicValue<T>): Promise<Buffer> } {
+  const name: SchemaName = AVRO_TOPICS[topic];
+  return {
+    decode: async (bytes) => (await codec.decode(name, bytes)) as TopicValue<T>,
+    encode: (value) => codec.encode(topic, name, value as ValueTypes[typeof name]),
+  };
 }
