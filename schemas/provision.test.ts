@@ -67,3 +67,47 @@ test('provisioning fails with a drift error naming the topic and field when part
   const listed = new Set(await admin.listTopics());
   for (const spec of rest) assert.equal(listed.has(spec.name), false, spec.name);
 });
+
+/** An admin that can describe configs, as a real Kafka cluster can. */
+function describingAdmin(existing: Array<{ name: string; partitions: number; configs: Record<string, string> }>): { admin: Admin; created: string[] } {
+  const created: string[] = [];
+  const stub = {
+    listTopics: async () => existing.map((t) => t.name),
+    fetchTopicMetadata: async ({ topics }: { topics: string[] }) => ({
+      topics: existing.filter((t) => topics.includes(t.name)).map((t) => ({ name: t.name, partitions: Array.from({ length: t.partitions }, (_, i) => ({ partitionId: i })) })),
+    }),
+    describeConfigs: async ({ resources }: { resources: Array<{ name: string }> }) => ({
+      resources: resources.map((r) => ({
+        resourceName: r.name,
+        configEntries: Object.entries(existing.find((t) => t.name === r.name)?.configs ?? {}).map(([configName, configValue]) => ({ configName, configValue })),
+      })),
+    }),
+    createTopics: async ({ topics }: { topics: Array<{ topic: string }> }) => {
+      created.push(...topics.map((t) => t.topic));
+      return true;
+    },
+  };
+  return { admin: stub as unknown as Admin, created };
+}
+
+test('provisioning compares cleanup.policy and retention.ms where the broker can describe configs', async () => {
+  const [commands, channels] = ownTopics('described');
+  assert.ok(commands && channels);
+  const { admin, created } = describingAdmin([
+    { name: commands.name, partitions: commands.partitions, configs: { 'cleanup.policy': 'delete', 'retention.ms': '1000' } },
+    { name: channels.name, partitions: channels.partitions, configs: { 'cleanup.policy': 'delete', 'retention.ms': '-1' } },
+  ]);
+  const err = await provisionTopics(admin, [commands, channels], { replicationFactor: 3, logger }).then(
+    () => assert.fail('expected drift'),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof CatalogueDriftError);
+  assert.deepEqual(err.drifts, [
+    { topic: commands.name, field: 'retention.ms', expected: String(commands.retentionMs), actual: '1000' },
+    { topic: channels.name, field: 'cleanup.policy', expected: 'compact', actual: 'delete' },
+  ]);
+  assert.deepEqual(created, []);
+  const fine = describingAdmin([{ name: channels.name, partitions: 1, configs: { 'cleanup.policy': 'compact', 'retention.ms': '-1' } }]);
+  const report = await provisionTopics(fine.admin, [channels], { replicationFactor: 3, logger });
+  assert.equal(report.configsChecked, true);
+});
