@@ -11,6 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PaystreamError } from '../lib/errors.ts';
 
 export const SCHEMAS_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const TYPES_FILE = path.join(SCHEMAS_DIR, 'types.ts');
@@ -29,10 +30,10 @@ const PRIMITIVES: Record<string, string> = {
   string: 'string',
 };
 
-export class SchemaShapeError extends Error {
-  readonly code = 'schema_shape_unsupported' as const;
+/** A schema uses a shape the generated types cannot express, or names clash between files. */
+export class SchemaShapeError extends PaystreamError<'schema_shape_unsupported'> {
   constructor(file: string, where: string, message: string) {
-    super(`${file}: ${where}: ${message}`);
+    super('schema_shape_unsupported', `${file}: ${where}: ${message}`);
     this.name = 'SchemaShapeError';
   }
 }
@@ -124,8 +125,7 @@ class Generator {
 
   define(fullName: string, schema: JsonObject, code: string, where: string): string {
     const canonical = JSON.stringify(schema);
-    const existing = this.named.get(fullName);
-    if (existing !== undefined) this.fail(where, `type ${fullName} defined twice in one schema`);
+    if (this.named.has(fullName)) this.fail(where, `type ${fullName} defined twice in one schema`);
     this.named.set(fullName, { fullName, shortName: shortOf(fullName), canonical, file: this.file, code });
     this.order.push(fullName);
     return shortOf(fullName);
