@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { Scope, startTestBroker, uniqueName } from '../../../test/helpers/kafkajs.ts';
 import { waitFor } from '../../../test/helpers/wait.ts';
 import { parseRegistryArgs, RegistryUsageError } from './main.ts';
+import { startSchemaRegistryProcess } from './process.ts';
+import { createLogger } from '../../../lib/logger.ts';
 import { BASE, call } from './test-support.ts';
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
@@ -44,4 +46,15 @@ test('registry runs as a child process, prints its port, serves requests and sto
   child.kill('SIGTERM');
   const [code] = await exited;
   assert.equal(code, 0, stderr);
+});
+
+test('the launcher-facing process wrapper starts the registry, reports its url and stops it', async (t) => {
+  const scope = new Scope(t);
+  const { bootstrap } = await startTestBroker(scope);
+  const registry = await startSchemaRegistryProcess({ kafkaBootstrap: bootstrap, host: '127.0.0.1', logLevel: 'warn', logger: createLogger({ level: 'silent' }) });
+  scope.defer('stop registry process', () => registry.stop());
+  assert.match(registry.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+  assert.deepEqual((await call(registry.url, 'POST', '/subjects/launcher-value/versions', { schema: BASE })).body, { id: 1 });
+  await registry.stop();
+  await assert.rejects(fetch(`${registry.url}/subjects`));
 });
