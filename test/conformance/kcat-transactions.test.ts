@@ -21,7 +21,7 @@ import {
   startKcatBroker,
   type KcatRecord,
 } from '../helpers/kcat.ts';
-import { uniqueName } from '../helpers/kafkajs.ts';
+import { newKafka, uniqueName } from '../helpers/kafkajs.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { join } from 'node:path';
 
@@ -137,6 +137,41 @@ test('eos.c reads, upper-cases and writes in one committed transaction, and the 
       [4, 'epsilon'],
     ],
     explain(resumed),
+  );
+});
+
+test('eos.c offsets and output stay invisible until its transaction commits', async (t) => {
+  const bootstrap = await startKcatBroker(t);
+  const input = uniqueName('eos-hold-in');
+  const output = uniqueName('eos-hold-out');
+  const group = uniqueName('eos-hold-group');
+  await produce(bootstrap, input, ['k1:one', 'k2:two', 'k3:three']);
+  const program = await compileC(join(LIBRDKAFKA_PROGRAMS_DIR, 'eos.c'));
+  const run = new ChildRun(program, [bootstrap, input, output, group, uniqueName('eos-hold-txn'), '3', 'hold', ...GROUP_OPTIONS], { owner: t });
+  await run.waitFor((out) => out.includes('{"stage":"offsets-sent"}'), EOS_TIMEOUT_MS, 'eos.c to add its offsets to the transaction');
+
+  // kafkajs's admin reads the group's offsets with OffsetFetch, outside the group.
+  const admin = newKafka(bootstrap).admin();
+  await admin.connect();
+  try {
+    const committedOffset = async (): Promise<string | undefined> =>
+      (await admin.fetchOffsets({ groupId: group, topics: [input] }))[0]?.partitions.find((p) => p.partition === 0)?.offset;
+    assert.equal(await committedOffset(), '-1', 'a pending transactional offset is visible before the commit');
+    const pending = await readAll(bootstrap, output, 'read_committed');
+    assert.deepEqual(pending.records, [], 'output visible before the commit');
+    assert.equal(pending.end, 0, 'LSO held at the transaction\'s first offset');
+
+    run.send('go\n');
+    await run.exit(EOS_TIMEOUT_MS);
+    assert.equal((JSON.parse(run.stdout().trim().split('\n').at(-1) ?? '') as { result: string }).result, 'committed', run.describe());
+    assert.equal(await committedOffset(), '3', 'the offsets are published by the commit');
+  } finally {
+    await admin.disconnect();
+  }
+  const out = await readAll(bootstrap, output, 'read_committed');
+  assert.deepEqual(
+    out.records.map((r) => r.value),
+    ['ONE', 'TWO', 'THREE'],
   );
 });
 

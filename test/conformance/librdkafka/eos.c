@@ -2,13 +2,17 @@
  * Consume-transform-produce with librdkafka's transactional API (spec §10 scenario 13).
  *
  * usage: eos <bootstrap> <input-topic> <output-topic> <group> <transactional-id> <count>
- *            <commit|abort> [key=value ...]
+ *            <commit|abort|hold> [key=value ...]
  *
  * Joins <group> on <input-topic> (read_committed, no auto commit), reads <count> records, and
  * in one transaction writes each value upper-cased, with its key and headers, to <output-topic>,
  * hands the consumer's positions to the transaction with send_offsets_to_transaction (which
  * carries the consumer's group metadata), then commits or aborts. Extra key=value arguments are
  * set on both clients (debug=..., session.timeout.ms=...).
+ *
+ * hold commits too, but first prints {"stage":"offsets-sent"} once the offsets are part of the
+ * transaction and waits for a line on stdin, so a test can look at the group's offsets and the
+ * output topic while the transaction is still open.
  *
  * Prints one JSON line on success:
  *   {"result":"committed","consumed":N,"produced":N,"offsets":[{"topic":..,"partition":..,"offset":..}]}
@@ -111,7 +115,7 @@ static void print_offsets(const rd_kafka_topic_partition_list_t *offsets) {
 int main(int argc, char **argv) {
         char errstr[512];
         const char *bootstrap, *input, *output, *group, *txn_id, *mode;
-        int count, consumed = 0, produced = 0, commit;
+        int count, consumed = 0, produced = 0, commit, hold;
         rd_kafka_conf_t *pconf, *cconf;
         rd_kafka_t *producer, *consumer;
         rd_kafka_topic_partition_list_t *subscription, *offsets;
@@ -122,7 +126,7 @@ int main(int argc, char **argv) {
 
         if (argc < 8) {
                 fprintf(stderr, "usage: eos <bootstrap> <input> <output> <group> <txn-id> <count> "
-                                "<commit|abort> [key=value ...]\n");
+                                "<commit|abort|hold> [key=value ...]\n");
                 return 2;
         }
         bootstrap = argv[1];
@@ -132,11 +136,12 @@ int main(int argc, char **argv) {
         txn_id    = argv[5];
         count     = atoi(argv[6]);
         mode      = argv[7];
-        if (count < 1 || (strcmp(mode, "commit") != 0 && strcmp(mode, "abort") != 0)) {
-                fprintf(stderr, "eos: count must be >= 1 and mode commit or abort\n");
+        hold = strcmp(mode, "hold") == 0;
+        if (count < 1 || (strcmp(mode, "commit") != 0 && strcmp(mode, "abort") != 0 && !hold)) {
+                fprintf(stderr, "eos: count must be >= 1 and mode commit, abort or hold\n");
                 return 2;
         }
-        commit = strcmp(mode, "commit") == 0;
+        commit = hold || strcmp(mode, "commit") == 0;
 
         cconf = rd_kafka_conf_new();
         set(cconf, "bootstrap.servers", bootstrap);
@@ -235,6 +240,16 @@ int main(int argc, char **argv) {
                                                           CALL_TIMEOUT_MS)))
                 fail_error("send_offsets_to_transaction", error);
         rd_kafka_consumer_group_metadata_destroy(group_metadata);
+
+        if (hold) {
+                char line[64];
+                printf("{\"stage\":\"offsets-sent\"}\n");
+                fflush(stdout);
+                /* librdkafka heartbeats from its own thread meanwhile; the caller must answer
+                 * within max.poll.interval.ms or the consumer leaves the group. */
+                if (!fgets(line, sizeof(line), stdin))
+                        fail("stdin", "closed before the go-ahead");
+        }
 
         if (commit) {
                 if ((error = rd_kafka_commit_transaction(producer, CALL_TIMEOUT_MS)))
