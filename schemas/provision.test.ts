@@ -4,7 +4,7 @@ import { createKafka, type Admin } from '../lib/kafka.ts';
 import { createLogger } from '../lib/logger.ts';
 import { Scope, startTestBroker, uniqueName } from '../test/helpers/kafkajs.ts';
 import { CATALOGUE, type TopicSpec } from './catalogue.ts';
-import { CatalogueDriftError, provisionTopics } from './provision.ts';
+import { CatalogueDriftError, provisionCatalogue, provisionTopics } from './provision.ts';
 
 const logger = createLogger({ level: 'silent' });
 
@@ -41,8 +41,10 @@ test('provisioning the whole catalogue works on the embedded broker', async (t) 
   const scope = new Scope(t);
   const { bootstrap } = await startTestBroker(scope, { autoCreateTopics: false });
   const admin = await adminFor(scope, bootstrap);
-  const report = await provisionTopics(admin, CATALOGUE, { replicationFactor: 1, logger });
+  const kafka = createKafka({ brokers: [bootstrap], clientId: uniqueName('provision'), logger });
+  const report = await provisionCatalogue(kafka, { replicationFactor: 1, logger });
   assert.equal(report.created.length, CATALOGUE.length);
+  assert.deepEqual((await provisionCatalogue(kafka, { replicationFactor: 1, logger })).created, []);
   const listed = new Set(await admin.listTopics());
   for (const spec of CATALOGUE) assert.ok(listed.has(spec.name), spec.name);
 });

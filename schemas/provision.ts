@@ -9,11 +9,11 @@
  * advertises no DescribeConfigs), so there the configs are set at creation but cannot be
  * verified afterwards, and the report says `configsChecked: false`.
  */
-import type { Admin } from '../lib/kafka.ts';
+import type { Admin, Kafka } from '../lib/kafka.ts';
 import { isUnsupportedApi, TOPIC_RESOURCE_TYPE } from '../lib/kafka.ts';
 import type { Logger } from '../lib/logger.ts';
 import { PaystreamError } from '../lib/errors.ts';
-import { topicConfigEntries, type TopicSpec } from './catalogue.ts';
+import { CATALOGUE, topicConfigEntries, type TopicSpec } from './catalogue.ts';
 
 /** How long CreateTopics may wait for the new partitions to get leaders. */
 export const CREATE_TOPICS_TIMEOUT_MS = 30_000;
@@ -121,4 +121,15 @@ export async function provisionTopics(admin: Admin, specs: readonly TopicSpec[],
   };
   options.logger.info(report, report.configsChecked ? 'topics provisioned' : 'topics provisioned; this broker cannot describe topic configs, so only partition counts were verified');
   return report;
+}
+
+/** The start-up step: provisions the whole catalogue with an admin client of its own. */
+export async function provisionCatalogue(kafka: Kafka, options: ProvisionOptions): Promise<ProvisionReport> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return await provisionTopics(admin, CATALOGUE, options);
+  } finally {
+    await admin.disconnect();
+  }
 }
