@@ -44,11 +44,19 @@ export interface RawRecord {
   message: KafkaMessage;
 }
 
-async function attemptOnce<V, O>(deps: HandleDeps<V, O>, raw: RawRecord, record: Omit<InputRecord<V>, 'value'>, log: Logger, attempt: number, trace: { hop: TraceContext; tracestate: string | undefined }): Promise<TopicMessage[]> {
+async function attemptOnce<V, O>(deps: HandleDeps<V, O>, raw: RawRecord, record: Omit<InputRecord<V>, 'value'>, log: () => Logger, attempt: number, trace: { hop: TraceContext; tracestate: string | undefined }): Promise<TopicMessage[]> {
   const bytes = raw.message.value;
   if (bytes === null) throw new RuntimeError('value_missing', `record at ${raw.topic}/${raw.partition}@${raw.message.offset} has no value`);
   const value = await deps.decoder.decode(bytes, raw.topic);
-  const outputs = await deps.handler({ ...record, value }, { log, attempt });
+  const outputs = await deps.handler(
+    { ...record, value },
+    {
+      get log() {
+        return log();
+      },
+      attempt,
+    },
+  );
   if (outputs.length > OUTPUTS_PER_RECORD_MAX) throw new RuntimeError('outputs_too_many', `handler returned ${outputs.length} outputs; at most ${OUTPUTS_PER_RECORD_MAX}`);
   const encoded: TopicMessage[] = [];
   for (const out of outputs) {
@@ -70,36 +78,40 @@ export async function handleRecord<V, O>(deps: HandleDeps<V, O>, raw: RawRecord)
   const hop = nextHop(headerText(headers, TRACEPARENT_HEADER));
   const tracestate = headerText(headers, TRACESTATE_HEADER);
   const key = raw.message.key === null ? null : raw.message.key.toString('utf8');
-  const log = deps.logger.child({
-    traceId: hop.context.traceId,
-    spanId: hop.context.spanId,
-    ...(hop.parentSpanId === undefined ? {} : { parentSpanId: hop.parentSpanId }),
-    [deps.keyLogField ?? 'key']: key,
-    topic: raw.topic,
-    partition: raw.partition,
-    offset: raw.message.offset,
-  });
+  // A child logger costs more than copying a record (pino re-applies redaction to its
+  // bindings), so it is made only when something logs: a retry, a dead letter, the handler.
+  let log: Logger | undefined;
+  const recordLog = (): Logger =>
+    (log ??= deps.logger.child({
+      traceId: hop.context.traceId,
+      spanId: hop.context.spanId,
+      ...(hop.parentSpanId === undefined ? {} : { parentSpanId: hop.parentSpanId }),
+      [deps.keyLogField ?? 'key']: key,
+      topic: raw.topic,
+      partition: raw.partition,
+      offset: raw.message.offset,
+    }));
   const record = { key, headers: headersView(headers), topic: raw.topic, partition: raw.partition, offset: raw.message.offset, traceparent: formatTraceparent(hop.context) };
   let failure: Failure | undefined;
   let attempt = 1;
   for (; attempt <= attemptsMax; attempt += 1) {
     try {
-      const outputs = await attemptOnce(deps, raw, record, log, attempt, { hop: hop.context, tracestate });
-      if (attempt > 1) log.info({ attempt }, 'record handled after retries');
+      const outputs = await attemptOnce(deps, raw, record, recordLog, attempt, { hop: hop.context, tracestate });
+      if (attempt > 1) recordLog().info({ attempt }, 'record handled after retries');
       return { kind: 'produced', outputs, attempts: attempt };
     } catch (err) {
       failure = classifyFailure(err);
       if (!failure.retriable) break;
       if (attempt === attemptsMax) break;
       const delayMs = backoffDelayMs(attempt, deps.backoff, deps.random);
-      log.warn({ err, code: failure.code, attempt, delayMs }, 'transient failure; retrying in place');
+      recordLog().warn({ err, code: failure.code, attempt, delayMs }, 'transient failure; retrying in place');
       await deps.sleep(delayMs);
     }
   }
   // The loop only ends without returning after a failure.
   const final = failure as Failure;
   const attempts = Math.min(attempt, attemptsMax);
-  log[final.code === 'unexpected_error' ? 'error' : 'warn']({ err: final.error, code: final.code, attempts }, 'record dead-lettered');
+  recordLog()[final.code === 'unexpected_error' ? 'error' : 'warn']({ err: final.error, code: final.code, attempts }, 'record dead-lettered');
   const deadLetter: TopicMessage = {
     topic: deps.dlqTopic(raw.topic),
     message: {

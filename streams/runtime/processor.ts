@@ -222,10 +222,11 @@ class TransactionalProcessor<V, O> implements Processor {
       const messages = batch.messages.slice(start, start + chunkSize);
       const outcomes: Outcome[] = [];
       const deps = this.handleDeps(heartbeat);
+      const handleSeconds = this.metrics.handleSeconds.labels({ processor: this.name });
       for (const message of messages) {
         const startedMs = performance.now();
         outcomes.push(await handleRecord(deps, { topic, partition, message }));
-        this.metrics.handleSeconds.observe({ processor: this.name }, (performance.now() - startedMs) / 1000);
+        handleSeconds.observe((performance.now() - startedMs) / 1000);
       }
       const chunk: Chunk = { topic, partition, groupId: this.name, messages, outcomes };
       const committed = await commitChunk(slot.producer, chunk, this.log);

@@ -4,7 +4,7 @@
  * id is kept, the span id is new, and the incoming span id becomes the parent. A missing or
  * invalid header starts a new trace (spec §3.2.2.1: a receiver that cannot parse it restarts).
  */
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 export const TRACEPARENT_HEADER = 'traceparent';
 export const TRACESTATE_HEADER = 'tracestate';
@@ -58,8 +58,25 @@ function nonZeroHex(bytes: number, random: (n: number) => Buffer): string {
   }
 }
 
+/** Random bytes are drawn from the OS in blocks: one syscall per few hundred spans, not two per record. */
+const RANDOM_POOL_BYTES = 4096;
+let pool = Buffer.alloc(0);
+let poolOffset = 0;
+
+/** `n` cryptographically random bytes (a copy, so callers may keep it). */
+export function pooledRandomBytes(n: number): Buffer {
+  if (n > RANDOM_POOL_BYTES) return randomFillSync(Buffer.alloc(n));
+  if (poolOffset + n > pool.length) {
+    pool = randomFillSync(Buffer.allocUnsafe(RANDOM_POOL_BYTES));
+    poolOffset = 0;
+  }
+  const out = Buffer.from(pool.subarray(poolOffset, poolOffset + n));
+  poolOffset += n;
+  return out;
+}
+
 /** The context of this hop: the incoming trace continued with a new span, or a new trace. */
-export function nextHop(incoming: string | undefined, random: (n: number) => Buffer = randomBytes): Hop {
+export function nextHop(incoming: string | undefined, random: (n: number) => Buffer = pooledRandomBytes): Hop {
   const parent = parseTraceparent(incoming);
   const spanId = nonZeroHex(8, random);
   if (parent === undefined) return { context: { traceId: nonZeroHex(16, random), spanId, flags: FLAG_SAMPLED }, parentSpanId: undefined };
