@@ -149,3 +149,26 @@ test('a handler may return no outputs', async () => {
   const outcome = await handleRecord(deps(async () => []), { topic: 'in', partition: 0, message: message(wireBytes(1, { n: 1 })) });
   assert.deepEqual(outcome, { kind: 'produced', outputs: [], attempts: 1 });
 });
+
+test('every log line about a record carries its traceId, span ids and paymentId', async () => {
+  const lines: string[] = [];
+  const logger = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(line) } });
+  const handler: Handler<Value, Value> = async (r, { attempt, log }) => {
+    log.info('handling');
+    if (attempt < 2) throw new PaystreamError('channel_unavailable', 'later', { retriable: true });
+    throw new PaystreamError('payment_invalid', 'no');
+  };
+  const incoming = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+  await handleRecord({ ...deps(handler), logger, keyLogField: 'paymentId' }, { topic: 'in', partition: 0, message: message(wireBytes(1, { n: 1 }), { traceparent: Buffer.from(incoming) }) });
+  const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.deepEqual(
+    parsed.map((l) => l.msg),
+    ['handling', 'transient failure; retrying in place', 'handling', 'record dead-lettered'],
+  );
+  for (const l of parsed) {
+    assert.equal(l.traceId, '4bf92f3577b34da6a3ce929d0e0e4736');
+    assert.equal(l.parentSpanId, '00f067aa0ba902b7');
+    assert.match(String(l.spanId), /^[0-9a-f]{16}$/);
+    assert.equal(l.paymentId, 'pay-1');
+  }
+});

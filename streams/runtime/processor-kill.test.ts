@@ -13,7 +13,7 @@ const KILLS = 3;
 const FILL_BATCH = 5_000;
 /** Small transactions, so a kill usually lands inside one. */
 const TRANSACTION_RECORDS = 250;
-/** Override to replay a failing schedule. */
+/** A debugging switch, not configuration: set RUNTIME_KILL_SEED to replay a failing schedule. */
 const SEED = Number(process.env.RUNTIME_KILL_SEED ?? '20261122');
 
 test(`a copy processor SIGKILLed ${KILLS} times while copying ${RECORDS} records still writes each exactly once (seed ${SEED})`, { timeout: 170_000 }, async (t) => {
