@@ -14,7 +14,10 @@ import { PaystreamError } from '../../lib/errors.ts';
 import { writeFileAtomic } from '../../lib/fs-atomic.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { Secret } from '../../lib/secret.ts';
+import { createKafka } from '../../lib/kafka.ts';
+import { provisionCatalogue } from '../../schemas/provision.ts';
 import { migrateUp } from '../migrations/migrate.ts';
+import { REGISTRY_COMMAND_MARK, startSchemaRegistryProcess } from './schema-registry/process.ts';
 import { BROKER_COMMAND_MARK, startKafka } from './kafka-service.ts';
 import { startPostgres } from './postgres.ts';
 import { isAlive, commandLine, stopOrphan } from './processes.ts';
@@ -23,6 +26,8 @@ import { startRedis } from './redis.ts';
 export const ENDPOINTS_FILE = 'endpoints.json';
 const LAUNCHER_STATE_FILE = 'launcher.json';
 const ORPHAN_STOP_GRACE_MS = 15_000;
+/** Replication of topics the launcher creates: 3 as in docker-compose.yml, fewer when fewer brokers are listed. */
+const REPLICATION_FACTOR_MAX = 3;
 
 export type ServiceName = 'postgres' | 'redis' | 'kafka' | 'schemaRegistry' | 'api';
 
@@ -149,9 +154,18 @@ export async function launch(options: { config: Readonly<Config>; dataDir?: stri
       started.push({ name: 'kafka', endpoint: external(config.kafkaBrokers.map((b) => `${b.host}:${b.port}`).join(',')) });
     }
 
-    // The schema registry slot: embedded registry arrives with the schemas issue; an external
-    // registry is published as given.
-    if (config.schemaRegistryUrl !== undefined) started.push({ name: 'schemaRegistry', endpoint: external(config.schemaRegistryUrl) });
+    const kafkaBootstrap = started.find((s) => s.name === 'kafka')?.endpoint.url ?? '';
+    // Topics first: the registry's compacted `_schemas` topic is in the catalogue too.
+    const kafka = createKafka({ brokers: kafkaBootstrap.split(','), clientId: `${config.kafkaClientId}-launcher`, logger });
+    await provisionCatalogue(kafka, { replicationFactor: Math.min(REPLICATION_FACTOR_MAX, config.kafkaBrokers?.length ?? 1), logger });
+
+    if (config.schemaRegistryUrl === undefined) {
+      const registry = await startSchemaRegistryProcess({ kafkaBootstrap, host, logLevel: config.logLevel, logger });
+      recordChild(dataDir, { name: 'schemaRegistry', pid: registry.pid, mark: REGISTRY_COMMAND_MARK });
+      started.push({ name: 'schemaRegistry', endpoint: { url: registry.url, embedded: true, pid: registry.pid }, stop: registry.stop });
+    } else {
+      started.push({ name: 'schemaRegistry', endpoint: external(config.schemaRegistryUrl) });
+    }
   } catch (err) {
     await stopAll();
     if (err instanceof PaystreamError) throw err;

@@ -110,3 +110,50 @@ export async function stopOrphan(pid: number, expected: string, graceMs: number,
   while (isAlive(pid) && (commandLine(pid) ?? '') !== '' && Date.now() < killDeadline) await new Promise((r) => setTimeout(r, 20));
   return true;
 }
+
+/**
+ * Starts a paystream service as a child process and resolves once it prints its one JSON
+ * "listening" line (`{"msg": listeningMsg, "port": N}`); fails with the child's last output if
+ * it exits or stays silent past startTimeoutMs, and kills it in that case.
+ */
+export async function startListeningProcess(
+  command: string,
+  args: readonly string[],
+  options: { name: string; logger: Logger; listeningMsg: string; startTimeoutMs: number },
+): Promise<{ proc: ManagedProcess; port: number }> {
+  let announce: (port: number) => void = () => undefined;
+  const listening = new Promise<number>((resolvePort) => {
+    announce = resolvePort;
+  });
+  const proc = startProcess(command, args, {
+    name: options.name,
+    logger: options.logger,
+    onLine(line) {
+      if (!line.startsWith('{')) return;
+      let entry: { msg?: unknown; port?: unknown };
+      try {
+        entry = JSON.parse(line) as typeof entry;
+      } catch (err) {
+        if (err instanceof SyntaxError) return;
+        throw err;
+      }
+      if (entry.msg === options.listeningMsg && typeof entry.port === 'number') announce(entry.port);
+    },
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const port = await Promise.race([
+    listening,
+    proc.exited.then(({ code, signal }) => {
+      throw new Error(`${options.name} exited during start (code ${code}, signal ${signal}):\n${proc.outputTail()}`);
+    }),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${options.name} did not report listening within ${options.startTimeoutMs} ms:\n${proc.outputTail()}`)), options.startTimeoutMs);
+    }),
+  ])
+    .catch(async (err: unknown) => {
+      await proc.stop('SIGKILL', 0);
+      throw err;
+    })
+    .finally(() => clearTimeout(timer));
+  return { proc, port };
+}

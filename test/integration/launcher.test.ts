@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import { waitUntil } from '../../lib/wait.ts';
 import type { Endpoints } from '../../ops/embedded/launcher.ts';
 import { isAlive } from '../../ops/embedded/processes.ts';
+import { startBroker } from '../../ops/embedded/kafka/index.ts';
 
 const CLI = join(import.meta.dirname, '../../ops/cli/main.ts');
 
@@ -64,8 +65,10 @@ async function withRedis<T>(url: string, fn: (client: Redis) => Promise<T>): Pro
 
 test('launcher starts PostgreSQL and Redis, survives a kill -9 with data intact, and stops cleanly', { timeout: 240_000 }, async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'paystream-launcher-'));
-  // Kafka and the registry point elsewhere here: this test is about PostgreSQL and Redis.
-  const env = { KAFKA_BROKERS: '127.0.0.1:9', SCHEMA_REGISTRY_URL: 'http://127.0.0.1:9' };
+  // Kafka is "external" here (a broker this test runs), so the launcher must start none of its own.
+  const broker = await startBroker({ dataDir: join(dataDir, 'external-kafka'), host: '127.0.0.1', port: 0 });
+  t.after(() => broker.close());
+  const env = { KAFKA_BROKERS: broker.bootstrap, SCHEMA_REGISTRY_URL: 'http://127.0.0.1:9' };
   const launchers: Launcher[] = [];
   t.after(async () => {
     for (const l of launchers) if (l.child.exitCode === null) l.child.kill('SIGKILL');
@@ -84,7 +87,8 @@ test('launcher starts PostgreSQL and Redis, survives a kill -9 with data intact,
   const e1 = await endpointsOf(dataDir, first);
   assert.equal(e1.services.postgres?.embedded, true);
   assert.equal(e1.services.redis?.embedded, true);
-  assert.deepEqual(e1.services.kafka, { url: '127.0.0.1:9', embedded: false });
+  assert.deepEqual(e1.services.kafka, { url: broker.bootstrap, embedded: false });
+  assert.deepEqual(e1.services.schemaRegistry, { url: 'http://127.0.0.1:9', embedded: false });
   const pgUrl1 = e1.services.postgres?.url ?? assert.fail('no postgres url');
   const redisUrl1 = e1.services.redis?.url ?? assert.fail('no redis url');
 
@@ -152,6 +156,14 @@ test('npm start defaults: the launcher embeds the Kafka broker too, and its data
   launchers.push(first);
   const e1 = await endpointsOf(dataDir, first);
   assert.equal(e1.services.kafka?.embedded, true);
+  assert.equal(e1.services.schemaRegistry?.embedded, true);
+  const subjects = await fetch(`${e1.services.schemaRegistry?.url}/subjects`);
+  assert.equal(subjects.status, 200, 'the embedded schema registry answers');
+  const admin = kafkaAt(e1.services.kafka?.url ?? assert.fail('no kafka')).admin();
+  await admin.connect();
+  const topics = await admin.listTopics();
+  await admin.disconnect();
+  for (const topic of ['payments.commands', 'payments.events', '_schemas']) assert.ok(topics.includes(topic), `catalogue topic ${topic} provisioned`);
   const producer = kafkaAt(e1.services.kafka?.url ?? assert.fail('no kafka')).producer({ idempotent: true });
   await producer.connect();
   await producer.send({ topic: 'launcher-probe', acks: -1, messages: [{ key: 'k', value: 'kept across kill -9' }] });
@@ -163,6 +175,7 @@ test('npm start defaults: the launcher embeds the Kafka broker too, and its data
   launchers.push(second);
   const e2 = await endpointsOf(dataDir, second);
   assert.ok(!isAlive(e1.services.kafka?.pid ?? -1), 'the orphaned broker was stopped');
+  assert.ok(!isAlive(e1.services.schemaRegistry?.pid ?? -1), 'the orphaned registry was stopped');
 
   const consumer = kafkaAt(e2.services.kafka?.url ?? assert.fail('no kafka')).consumer({ groupId: 'launcher-probe', sessionTimeout: 6000, heartbeatInterval: 500 });
   await consumer.connect();
@@ -178,4 +191,5 @@ test('npm start defaults: the launcher embeds the Kafka broker too, and its data
   assert.equal(await second.exited, 0, second.output());
   assert.ok(!existsSync(join(dataDir, 'endpoints.json')));
   assert.ok(!isAlive(e2.services.kafka?.pid ?? -1), 'broker stopped');
+  assert.ok(!isAlive(e2.services.schemaRegistry?.pid ?? -1), 'registry stopped');
 });
