@@ -140,7 +140,7 @@ const variables = [
   { name: 'REDIS_URL', key: 'redisUrl', required: false, secret: true, description: 'Redis URL; unset starts redis-server.', parse: url(['redis:', 'rediss:']) },
   { name: 'KAFKA_BROKERS', key: 'kafkaBrokers', required: false, description: 'Kafka bootstrap servers (host:port,...); unset starts the embedded broker.', parse: brokers },
   { name: 'KAFKA_CLIENT_ID', key: 'kafkaClientId', default: 'paystream', required: false, description: 'Kafka client id prefix.', parse: text(200, /^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" or "-" (1-200)') },
-  { name: 'SCHEMA_REGISTRY_URL', key: 'schemaRegistryUrl', required: false, description: 'Confluent-compatible schema registry URL; unset uses the embedded registry once the launcher provides one.', parse: httpUrl },
+  { name: 'SCHEMA_REGISTRY_URL', key: 'schemaRegistryUrl', required: false, description: 'Confluent-compatible schema registry URL; unset starts the embedded registry.', parse: httpUrl },
   { name: 'API_HOST', key: 'apiHost', default: '127.0.0.1', required: false, description: 'Address the ingress API listens on.', parse: hostname },
   { name: 'API_PORT', key: 'apiPort', default: '8080', required: false, description: 'Port of the ingress API (0 = free port).', parse: port },
   { name: 'METRICS_PORT', key: 'metricsPort', default: '0', required: false, description: 'Port of /metrics, /healthz, /readyz (0 = free port).', parse: port },
