@@ -12,7 +12,7 @@ import { spawnBroker, type BrokerProcess } from '../helpers/broker-process.ts';
 import { decodeBatches } from '../helpers/raw-wire.ts';
 import { RawConnection, fetch, listOffset } from '../helpers/raw-client.ts';
 import { Collector, Scope, connectedAdmin, connectedConsumer, connectedProducer, consumeCount, kafkaErrorTypes, newKafka, rejection, uniqueName } from '../helpers/kafkajs.ts';
-import { describeError, tempDir, waitFor } from '../helpers/wait.ts';
+import { describeError, tempDir, waitFor, type TestOwner } from '../helpers/wait.ts';
 
 const RECORDS_TOTAL = 100_000;
 const RECORDS_PER_SEND = 500;
@@ -60,19 +60,24 @@ async function readPartition(bootstrap: string, topic: string, partition: number
   }
 }
 
-test('acknowledged idempotent records survive a SIGKILL and restart exactly once while the producer keeps sending', async (t) => {
+/**
+ * Sends RECORDS_TOTAL records in `lanes` concurrent send loops through one idempotent producer,
+ * SIGKILLs and restarts the broker twice mid-stream, then checks every acknowledged record is
+ * stored exactly once.
+ */
+async function survivesKills(t: TestOwner, maxInFlightRequests: number, lanes: number): Promise<void> {
   const scope = new Scope(t);
   const broker = await startChildBroker(scope);
   const kafka = patientKafka(broker.bootstrap);
   const topic = uniqueName('restart');
   const admin = await connectedAdmin(scope, kafka);
   assert.equal(await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }] }), true);
-  const producer = await connectedProducer(scope, kafka, { idempotent: true, maxInFlightRequests: 1 });
+  const producer = await connectedProducer(scope, kafka, { idempotent: true, maxInFlightRequests });
 
   const acked = new Set<string>();
   const sendErrors: string[] = [];
-  const sending = (async () => {
-    for (let first = 0; first < RECORDS_TOTAL; first += RECORDS_PER_SEND) {
+  const sendLoop = async (lane: number): Promise<void> => {
+    for (let first = lane * RECORDS_PER_SEND; first < RECORDS_TOTAL; first += RECORDS_PER_SEND * lanes) {
       const ids = Array.from({ length: RECORDS_PER_SEND }, (_, i) => `id-${first + i}`);
       try {
         await producer.send({ topic, acks: -1, messages: ids.map((id, i) => ({ key: `k${i % 16}`, value: id, partition: (first / RECORDS_PER_SEND) % PARTITIONS })) });
@@ -82,7 +87,8 @@ test('acknowledged idempotent records survive a SIGKILL and restart exactly once
         sendErrors.push(`${first}: ${describeError(err)} [${kafkaErrorTypes(err).join(',')}]`);
       }
     }
-  })();
+  };
+  const sending = Promise.all(Array.from({ length: lanes }, (_, lane) => sendLoop(lane)));
 
   const ackedAtKills: number[] = [];
   for (const killAfter of KILL_AFTER_ACKED) {
@@ -107,6 +113,14 @@ test('acknowledged idempotent records survive a SIGKILL and restart exactly once
   assert.deepEqual(missing.slice(0, 10), [], `${missing.length} acknowledged ids missing`);
   assert.equal(acked.size, RECORDS_TOTAL);
   assert.equal(counts.size, RECORDS_TOTAL);
+}
+
+test('acknowledged idempotent records survive SIGKILLs and restarts exactly once while the producer keeps sending', async (t) => {
+  await survivesKills(t, 1, 1);
+});
+
+test('with five requests in flight and three concurrent send loops, acknowledged idempotent records still survive SIGKILLs exactly once', async (t) => {
+  await survivesKills(t, 5, 3);
 });
 
 test('committed group offsets survive a SIGKILL and the consumer resumes after the restart', async (t) => {
