@@ -5,6 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { encodeBatch as encodeBrokerBatch } from '../../ops/embedded/kafka/log/records.ts';
 import { decodeBatches, encodeBatch, type RawRecord } from '../helpers/raw-wire.ts';
 import { RawConnection, addPartitionsToTxn, fetch, findCoordinator, initProducerId, listOffset, metadata, produce } from '../helpers/raw-client.ts';
 import type { TestOwner } from '../helpers/wait.ts';
@@ -88,6 +89,22 @@ test('replaying an identical idempotent batch returns error 0 with the original 
     batches.flatMap((b) => b.records.map((r) => r.value?.toString())),
     ['a-v0', 'a-v1', 'a-v2', 'b-v0', 'b-v1'],
   );
+});
+
+test('a batch built with the broker\'s own record-batch encoder replays the same way, and matches the test encoder byte for byte (scenario 7)', async (t) => {
+  const { conn, topic } = await rawSetup(t);
+  const { producerId, producerEpoch } = await initProducerId(conn, null, 60_000);
+  const baseTimestamp = Date.now();
+  const recs = records('own', 2);
+  const own = encodeBrokerBatch(recs, { producerId, producerEpoch, baseSequence: 0, baseTimestamp });
+  const independent = encodeBatch({ producerId, producerEpoch, baseSequence: 0, baseTimestamp, records: recs });
+  // Bytes 12..16 are the partition leader epoch, which the broker may overwrite; everything else must agree.
+  assert.deepEqual(own.subarray(16), independent.subarray(16));
+  assert.deepEqual(own.subarray(0, 12), independent.subarray(0, 12));
+  assert.deepEqual(await produce(conn, topic, 0, own), { errorCode: 0, baseOffset: 0 });
+  assert.deepEqual(await produce(conn, topic, 0, own), { errorCode: 0, baseOffset: 0 }, 'replay');
+  assert.deepEqual(await produce(conn, topic, 0, independent), { errorCode: 0, baseOffset: 0 }, 'the same batch from the other encoder is the same replay');
+  assert.deepEqual(await listOffset(conn, topic, 0, -1), { errorCode: 0, offset: 2 });
 });
 
 test('a sequence gap gets 45 and a first batch not at sequence 0 gets 45 (scenario 8)', async (t) => {
