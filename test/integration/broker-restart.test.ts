@@ -9,8 +9,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Kafka, Producer } from 'kafkajs';
 import { spawnBroker, type BrokerProcess } from '../helpers/broker-process.ts';
-import { decodeBatches } from '../helpers/raw-wire.ts';
-import { RawConnection, fetch, listOffset } from '../helpers/raw-client.ts';
+import { decodeBatches, encodeBatch } from '../helpers/raw-wire.ts';
+import { RawConnection, createTopic, fetch, initProducerId, listOffset, produce } from '../helpers/raw-client.ts';
 import { Collector, Scope, connectedAdmin, connectedConsumer, connectedProducer, consumeCount, kafkaErrorTypes, newKafka, rejection, uniqueName } from '../helpers/kafkajs.ts';
 import { describeError, tempDir, waitFor, type TestOwner } from '../helpers/wait.ts';
 
@@ -123,7 +123,34 @@ test('with five requests in flight and three concurrent send loops, acknowledged
   await survivesKills(t, 5, 3);
 });
 
-test('committed group offsets survive a SIGKILL and the consumer resumes after the restart', async (t) => {
+test('producer sequence state is rebuilt after a SIGKILL: a replayed batch gets its original offset and a gap still gets 45', async (t) => {
+  const scope = new Scope(t);
+  const broker = await startChildBroker(scope);
+  const topic = uniqueName('seq-restart');
+  let conn = await RawConnection.fromBootstrap(broker.bootstrap);
+  assert.equal(await createTopic(conn, topic, 1), 0);
+  const { producerId, producerEpoch } = await initProducerId(conn, null, 60_000);
+  const batch = (seq: number, value: string) => encodeBatch({ producerId, producerEpoch, baseSequence: seq, records: [{ key: null, value: Buffer.from(value) }, { key: null, value: Buffer.from(`${value}+`) }] });
+  const first = batch(0, 'first');
+  const second = batch(2, 'second');
+  assert.deepEqual(await produce(conn, topic, 0, first), { errorCode: 0, baseOffset: 0 });
+  assert.deepEqual(await produce(conn, topic, 0, second), { errorCode: 0, baseOffset: 2 });
+  conn.close();
+
+  await broker.kill('SIGKILL');
+  await broker.restart();
+  conn = await RawConnection.fromBootstrap(broker.bootstrap);
+  scope.defer('close raw connection', () => conn.close());
+  assert.deepEqual(await produce(conn, topic, 0, second), { errorCode: 0, baseOffset: 2 }, 'replay of the last batch after the restart');
+  assert.deepEqual(await produce(conn, topic, 0, first), { errorCode: 0, baseOffset: 0 }, 'replay of an older batch after the restart');
+  assert.equal((await produce(conn, topic, 0, batch(7, 'gap'))).errorCode, 45);
+  assert.deepEqual(await produce(conn, topic, 0, batch(4, 'third')), { errorCode: 0, baseOffset: 4 });
+  assert.deepEqual(await listOffset(conn, topic, 0, -1), { errorCode: 0, offset: 6 });
+  const next = await initProducerId(conn, null, 60_000);
+  assert.notEqual(next.producerId, producerId, 'producer ids are not reissued after a restart');
+});
+
+test('committed group offsets survive a SIGKILL and a clean stop, and the consumer resumes after the restarts', async (t) => {
   const scope = new Scope(t);
   const broker = await startChildBroker(scope);
   const kafka = patientKafka(broker.bootstrap);
@@ -144,6 +171,9 @@ test('committed group offsets survive a SIGKILL and the consumer resumes after t
 
   await broker.kill('SIGKILL');
   await broker.restart();
+  // And once more through a clean SIGTERM stop, which must exit 0.
+  assert.deepEqual(await broker.stop(), { code: 0, signal: null }, `clean stop\n${broker.output().slice(-3000)}`);
+  await broker.start();
 
   await waitFor(async () => (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]?.partitions[0]?.offset === '3', {
     timeoutMs: 20_000,
