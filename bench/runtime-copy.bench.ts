@@ -9,14 +9,16 @@
  * last commit for the processor, the last produce ack for the raw copy), so the group join is
  * not counted. Runs alternate which copier goes first. A third copier per run (raw, but
  * idempotent and with a traceparent header per record) shows how much of the gap is the header
- * and idempotence rather than the transactions.
+ * and idempotence rather than the transactions, and a fourth (raw kafkajs with the same
+ * transactions, no runtime) shows what kafkajs transactions cost on this broker by themselves.
  */
 import { Registry } from 'prom-client';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { createKafka } from '../lib/kafka.ts';
 import { createLogger } from '../lib/logger.ts';
 import { bytesCodec } from '../streams/runtime/codecs.ts';
 import { createProcessor } from '../streams/runtime/processor.ts';
+import { TRANSACTION_RECORDS_MAX } from '../streams/runtime/limits.ts';
 import type { Handler } from '../streams/runtime/types.ts';
 import { startEmbedded } from './lib/brokers.ts';
 import { kafkajsProduce } from './lib/kafkajs-workload.ts';
@@ -28,6 +30,8 @@ const RECORDS = 100_000;
 const VALUE_BYTES = 100;
 const PARTITIONS = 4;
 const FILL_BATCH = 1_000;
+/** Records per transaction of the raw transactional copy: the runtime's TRANSACTION_RECORDS_MAX. */
+const TXN_RECORDS = TRANSACTION_RECORDS_MAX;
 /** Exactly-once should cost at most half of the raw copy's rate. */
 const RATIO_TARGET = 0.5;
 /** Bounds a run against a wedged broker; a healthy run takes seconds. */
@@ -102,6 +106,67 @@ async function rawCopy(bootstrap: string, input: string, output: string, groupId
   }
 }
 
+/**
+ * Raw kafkajs exactly-once copy, without the runtime: read_committed consumer, one
+ * transactional producer per input partition, transactions of TXN_RECORDS with the offsets.
+ * It is the ceiling kafkajs transactions reach on this broker, to read the runtime's cost against.
+ */
+async function rawTransactionalCopy(bootstrap: string, input: string, output: string, groupId: string): Promise<CopyRun> {
+  await createTopic(bootstrap, output);
+  const kafka = rawClient(bootstrap);
+  const producers = new Map<number, Producer>();
+  const producerFor = async (partition: number): Promise<Producer> => {
+    let producer = producers.get(partition);
+    if (producer === undefined) {
+      producer = kafka.producer({ transactionalId: `${groupId}-${partition}`, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      await producer.connect();
+      producers.set(partition, producer);
+    }
+    return producer;
+  };
+  const consumer = kafka.consumer({ groupId, readUncommitted: false, sessionTimeout: GROUP.sessionTimeoutMs, heartbeatInterval: GROUP.heartbeatIntervalMs, maxWaitTimeInMs: GROUP.maxWaitTimeMs });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic: input, fromBeginning: true });
+    let copied = 0;
+    let firstAt = 0;
+    const done = new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`raw transactional copy moved ${copied} of ${RECORDS} within ${RUN_TIMEOUT_MS} ms`)), RUN_TIMEOUT_MS);
+      consumer
+        .run({
+          autoCommit: false,
+          eachBatchAutoResolve: false,
+          partitionsConsumedConcurrently: PARTITIONS,
+          eachBatch: async ({ batch, resolveOffset }) => {
+            if (firstAt === 0) firstAt = performance.now();
+            const producer = await producerFor(batch.partition);
+            for (let i = 0; i < batch.messages.length; i += TXN_RECORDS) {
+              const messages = batch.messages.slice(i, i + TXN_RECORDS);
+              const last = messages[messages.length - 1]?.offset ?? batch.lastOffset();
+              const transaction = await producer.transaction();
+              await transaction.send({ topic: output, acks: -1, messages: messages.map((m) => ({ key: m.key, value: m.value, headers: { traceparent: TRACEPARENT } })) });
+              await transaction.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: input, partitions: [{ partition: batch.partition, offset: String(BigInt(last) + 1n) }] }] });
+              await transaction.commit();
+              resolveOffset(last);
+              copied += messages.length;
+            }
+            if (copied >= RECORDS) {
+              clearTimeout(timer);
+              resolve(performance.now());
+            }
+          },
+        })
+        .catch(reject);
+    });
+    const endedAt = await done;
+    const durationMs = endedAt - firstAt;
+    return { recordsPerSec: RECORDS / (durationMs / 1000), durationMs };
+  } finally {
+    await consumer.disconnect();
+    for (const producer of producers.values()) await producer.disconnect();
+  }
+}
+
 /** The figure: the runtime's transactional copy processor. */
 async function processorCopy(bootstrap: string, input: string, output: string, name: string): Promise<CopyRun> {
   await createTopic(bootstrap, output);
@@ -164,10 +229,19 @@ async function main(): Promise<void> {
         p = await txn();
       }
       const t = await traced();
-      rows.push({ value: p.recordsPerSec, baseline: r.recordsPerSec, durationMs: p.durationMs, baselineDurationMs: r.durationMs, tracedIdempotentRawRecordsPerSec: Math.round(t.recordsPerSec) });
+      const x = await rawTransactionalCopy(broker.bootstrap, input, `bench-eos-out-${run}`, `bench-eos-${run}`);
+      rows.push({
+        value: p.recordsPerSec,
+        baseline: r.recordsPerSec,
+        durationMs: p.durationMs,
+        baselineDurationMs: r.durationMs,
+        tracedIdempotentRawRecordsPerSec: Math.round(t.recordsPerSec),
+        rawTransactionalRecordsPerSec: Math.round(x.recordsPerSec),
+      });
       console.log(
         `run ${run + 1}/${RUNS}: transactional processor ${Math.round(p.recordsPerSec)} vs raw kafkajs copy ${Math.round(r.recordsPerSec)} records/s ` +
-          `(ratio ${(p.recordsPerSec / r.recordsPerSec).toFixed(3)}); raw idempotent copy with a traceparent header ${Math.round(t.recordsPerSec)}`,
+          `(ratio ${(p.recordsPerSec / r.recordsPerSec).toFixed(3)}); raw idempotent copy with a traceparent header ${Math.round(t.recordsPerSec)}; ` +
+          `raw kafkajs transactional copy ${Math.round(x.recordsPerSec)}`,
       );
     }
   } finally {
@@ -178,7 +252,7 @@ async function main(): Promise<void> {
     unit: 'records/s',
     baselineName: 'raw kafkajs copy (auto-commit consumer + plain producer, no transactions)',
     target: RATIO_TARGET,
-    workload: `copy ${RECORDS.toLocaleString('en-US')} records of ${VALUE_BYTES} bytes between topics of ${PARTITIONS} partitions on the embedded broker (child process, data on disk); processor: streams/runtime with a copy handler, transactions of up to 1,000 records per partition; clock from the first record handed over to the last commit/ack. Each run also records tracedIdempotentRawRecordsPerSec: the raw copy with an idempotent producer and a traceparent header per record, as the runtime writes them`,
+    workload: `copy ${RECORDS.toLocaleString('en-US')} records of ${VALUE_BYTES} bytes between topics of ${PARTITIONS} partitions on the embedded broker (child process, data on disk); processor: streams/runtime with a copy handler, transactions of up to 1,000 records per partition; clock from the first record handed over to the last commit/ack. Each run also records tracedIdempotentRawRecordsPerSec: the raw copy with an idempotent producer and a traceparent header per record, as the runtime writes them; and rawTransactionalRecordsPerSec: a raw kafkajs exactly-once copy (read_committed, a transactional producer per partition, transactions of the same size with the offsets), the ceiling kafkajs transactions reach on this broker`,
     runs: rows,
   });
 }

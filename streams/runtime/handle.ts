@@ -9,7 +9,7 @@ import { backoffDelayMs, type BackoffPolicy } from './backoff.ts';
 import { deadLetterHeaders, headerText, headersView, outputHeaders } from './headers.ts';
 import { HANDLE_ATTEMPTS_MAX, OUTPUTS_PER_RECORD_MAX } from './limits.ts';
 import { TRACEPARENT_HEADER, TRACESTATE_HEADER, formatTraceparent, nextHop, type TraceContext } from './traceparent.ts';
-import { RuntimeError, classifyFailure, type Failure, type Handler, type InputRecord, type ValueDecoder, type ValueEncoder } from './types.ts';
+import { RuntimeError, classifyFailure, type Failure, type Handler, type HandlerContext, type InputRecord, type ValueDecoder, type ValueEncoder } from './types.ts';
 
 export interface TopicMessage {
   topic: string;
@@ -44,19 +44,26 @@ export interface RawRecord {
   message: KafkaMessage;
 }
 
+/** The handler's context; its logger is built on first use (see handleRecord). */
+class LazyContext implements HandlerContext {
+  readonly attempt: number;
+  private readonly makeLog: () => Logger;
+
+  constructor(makeLog: () => Logger, attempt: number) {
+    this.makeLog = makeLog;
+    this.attempt = attempt;
+  }
+
+  get log(): Logger {
+    return this.makeLog();
+  }
+}
+
 async function attemptOnce<V, O>(deps: HandleDeps<V, O>, raw: RawRecord, record: Omit<InputRecord<V>, 'value'>, log: () => Logger, attempt: number, trace: { hop: TraceContext; tracestate: string | undefined }): Promise<TopicMessage[]> {
   const bytes = raw.message.value;
   if (bytes === null) throw new RuntimeError('value_missing', `record at ${raw.topic}/${raw.partition}@${raw.message.offset} has no value`);
   const value = await deps.decoder.decode(bytes, raw.topic);
-  const outputs = await deps.handler(
-    { ...record, value },
-    {
-      get log() {
-        return log();
-      },
-      attempt,
-    },
-  );
+  const outputs = await deps.handler({ ...record, value }, new LazyContext(log, attempt));
   if (outputs.length > OUTPUTS_PER_RECORD_MAX) throw new RuntimeError('outputs_too_many', `handler returned ${outputs.length} outputs; at most ${OUTPUTS_PER_RECORD_MAX}`);
   const encoded: TopicMessage[] = [];
   for (const out of outputs) {

@@ -56,9 +56,9 @@ test('a hop without a valid incoming traceparent starts a sampled trace', () => 
 
 test('a hop never uses an all-zero id, even when the random source yields one', () => {
   let calls = 0;
-  const random = (n: number): Buffer => {
+  const random = (n: number): string => {
     calls += 1;
-    return calls <= 2 ? Buffer.alloc(n) : Buffer.alloc(n, 0xab);
+    return (calls <= 2 ? Buffer.alloc(n) : Buffer.alloc(n, 0xab)).toString('hex');
   };
   const hop = nextHop(undefined, random);
   assert.equal(hop.context.spanId, 'ab'.repeat(8));

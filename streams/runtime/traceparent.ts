@@ -51,9 +51,10 @@ export function formatTraceparent(context: TraceContext): string {
   return `00-${context.traceId}-${context.spanId}-${(context.flags & 0xff).toString(16).padStart(2, '0')}`;
 }
 
-function nonZeroHex(bytes: number, random: (n: number) => Buffer): string {
+/** Hex of `bytes` random bytes, never all zeros (the spec forbids all-zero ids). */
+function nonZeroHex(bytes: number, randomHex: (n: number) => string): string {
   for (;;) {
-    const hex = random(bytes).toString('hex');
+    const hex = randomHex(bytes);
     if (/[^0]/.test(hex)) return hex;
   }
 }
@@ -63,22 +64,22 @@ const RANDOM_POOL_BYTES = 4096;
 let pool = Buffer.alloc(0);
 let poolOffset = 0;
 
-/** `n` cryptographically random bytes (a copy, so callers may keep it). */
-export function pooledRandomBytes(n: number): Buffer {
-  if (n > RANDOM_POOL_BYTES) return randomFillSync(Buffer.alloc(n));
+/** `n` cryptographically random bytes as lower-case hex, read straight from the pool. */
+export function pooledRandomHex(n: number): string {
+  if (n > RANDOM_POOL_BYTES) return randomFillSync(Buffer.alloc(n)).toString('hex');
   if (poolOffset + n > pool.length) {
     pool = randomFillSync(Buffer.allocUnsafe(RANDOM_POOL_BYTES));
     poolOffset = 0;
   }
-  const out = Buffer.from(pool.subarray(poolOffset, poolOffset + n));
+  const hex = pool.toString('hex', poolOffset, poolOffset + n);
   poolOffset += n;
-  return out;
+  return hex;
 }
 
 /** The context of this hop: the incoming trace continued with a new span, or a new trace. */
-export function nextHop(incoming: string | undefined, random: (n: number) => Buffer = pooledRandomBytes): Hop {
+export function nextHop(incoming: string | undefined, randomHex: (n: number) => string = pooledRandomHex): Hop {
   const parent = parseTraceparent(incoming);
-  const spanId = nonZeroHex(8, random);
-  if (parent === undefined) return { context: { traceId: nonZeroHex(16, random), spanId, flags: FLAG_SAMPLED }, parentSpanId: undefined };
+  const spanId = nonZeroHex(8, randomHex);
+  if (parent === undefined) return { context: { traceId: nonZeroHex(16, randomHex), spanId, flags: FLAG_SAMPLED }, parentSpanId: undefined };
   return { context: { traceId: parent.traceId, spanId, flags: parent.flags }, parentSpanId: parent.spanId };
 }
