@@ -134,6 +134,12 @@ test('an idempotent kcat producer gets a producer id and its sequenced batches a
     ['sent v0', 'received v0'],
     explain(produced),
   );
+  // librdkafka renames the bootstrap connection after the node id it learns from Metadata.
+  assert.deepEqual(
+    init.map((l) => l.broker),
+    [`${bootstrap}/0`, `${bootstrap}/0`],
+    'InitProducerId must reach node 0',
+  );
   assert.ok(grepLines(produced.stderr, /Acquired PID\{Id:\d+,Epoch:0\}/).length > 0, `no producer id acquired\n${explain(produced)}`);
   assert.deepEqual(grepLines(produced.stderr, /OUT_OF_ORDER_SEQUENCE|DUPLICATE_SEQUENCE|UNKNOWN_PRODUCER|fatal/i), [], explain(produced));
 
