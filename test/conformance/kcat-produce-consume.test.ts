@@ -209,3 +209,31 @@ test('an idle fetch long-polls for about fetch.wait.max.ms before the broker ans
     assert.ok(rtt < FETCH_WAIT_MAX_MS * 5, `idle fetch took ${rtt} ms: ${rtts.join(', ')}`);
   }
 });
+
+test('records larger than the consumer’s per-partition fetch size still arrive, whole and in order (KIP-74)', async (t) => {
+  const bootstrap = await startKcatBroker(t);
+  const topic = uniqueName('kcat-large');
+  const sizes = [200_000, 5, 900_000];
+  const lines = sizes.map((n, i) => String.fromCharCode(0x61 + i).repeat(n));
+  assertSucceeded(await kcat(['-b', bootstrap, '-P', '-t', topic, '-p', '0'], { stdin: `${lines.join('\n')}\n`, timeoutMs: RUN_TIMEOUT_MS }), 'kcat -P large');
+  // fetch.message.max.bytes is librdkafka's max.partition.fetch.bytes: far below each record.
+  const consumed = assertSucceeded(
+    await kcat(['-b', bootstrap, '-C', '-t', topic, '-p', '0', '-o', 'beginning', '-e', '-X', 'fetch.message.max.bytes=1000', '-X', 'check.crcs=true', '-f', '%o %S %s\\n'], {
+      timeoutMs: RUN_TIMEOUT_MS,
+    }),
+    'kcat -C small fetch size',
+  );
+  const got = consumed.stdout
+    .trim()
+    .split('\n')
+    .map((line) => line.split(' '));
+  assert.deepEqual(
+    got.map(([offset, size]) => [Number(offset), Number(size)]),
+    sizes.map((n, i) => [i, n]),
+    explain(consumed),
+  );
+  assert.deepEqual(
+    got.map((parts) => parts[2]),
+    lines,
+  );
+});
