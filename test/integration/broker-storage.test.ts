@@ -2,12 +2,13 @@
  * Storage through the broker: a torn or corrupt tail of the active segment is truncated on
  * restart without losing acknowledged records; compaction keeps only the latest value per key;
  * retention deletes old segments and moves the earliest offset. Files live under
- * `<dataDir>/<topic>-<partition>/<20-digit base offset>.log`.
+ * `<dataDir>/<LOGS_DIR>/<topic>-<partition>/<20-digit base offset>.log`.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { LOGS_DIR } from '../../ops/embedded/kafka/broker.ts';
 import { spawnBroker } from '../helpers/broker-process.ts';
 import { decodeBatches, encodeBatch, type DecodedRecord } from '../helpers/raw-wire.ts';
 import { RawConnection, createTopic, fetch, listOffset, produce } from '../helpers/raw-client.ts';
@@ -17,19 +18,11 @@ import { tempDir, type TestOwner } from '../helpers/wait.ts';
 const RECORDS_PER_BATCH = 5;
 const BATCHES_BEFORE_CRASH = 10;
 
-/** The partition's directory, wherever under the data dir the broker keeps its logs. */
+/** The partition's directory: `<dataDir>/<LOGS_DIR>/<topic>-<partition>/`. */
 function partitionDir(dataDir: string, topic: string, partition: number): string {
-  const name = `${topic}-${partition}`;
-  const queue = [dataDir];
-  for (let dir = queue.shift(); dir !== undefined; dir = queue.shift()) {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      if (!entry.isDirectory()) continue;
-      const full = path.join(dir, entry.name);
-      if (entry.name === name) return full;
-      if (full.split(path.sep).length - dataDir.split(path.sep).length < 3) queue.push(full);
-    }
-  }
-  assert.fail(`no directory ${name} under ${dataDir}`);
+  const dir = path.join(dataDir, LOGS_DIR, `${topic}-${partition}`);
+  assert.ok(fs.existsSync(dir), `no partition directory ${dir}`);
+  return dir;
 }
 
 /** The newest segment file of a partition: the one appends go to. */
