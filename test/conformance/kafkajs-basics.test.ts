@@ -6,8 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiKey, Writer } from '../helpers/raw-wire.ts';
-import { RawConnection, apiVersions, metadata, produce, produceBody } from '../helpers/raw-client.ts';
-import { encodeBatch } from '../helpers/raw-wire.ts';
+import { CompressionTypes } from 'kafkajs';
+import { RawConnection, apiVersions, fetch, metadata, produce, produceBody } from '../helpers/raw-client.ts';
+import { decodeBatches, encodeBatch } from '../helpers/raw-wire.ts';
 import { Scope, connectedAdmin, connectedProducer, consumeCount, newKafka, startTestBroker, uniqueName } from '../helpers/kafkajs.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -208,4 +209,26 @@ test('produce to a partition that does not exist gets 3 and a non-v2 batch gets 
   const magic1 = encodeBatch({ records: [{ key: null, value: Buffer.from('x') }], magic: 1 });
   assert.equal((await produce(conn, topic, 0, magic1)).errorCode, 2);
   assert.equal((await produce(conn, topic, 0, batch, { acks: 2 })).errorCode, 21);
+});
+
+test('a gzip-compressed batch is stored as sent and kafkajs reads it back (spec §3: no decompression in the broker)', async (t) => {
+  const scope = new Scope(t);
+  const { bootstrap } = await startTestBroker(scope);
+  const kafka = newKafka(bootstrap);
+  const topic = uniqueName('gzip');
+  const producer = await connectedProducer(scope, kafka, { idempotent: true, maxInFlightRequests: 1 });
+  const values = Array.from({ length: 50 }, (_, i) => `compressible-${i}-${'a'.repeat(200)}`);
+  const meta = await producer.send({ topic, compression: CompressionTypes.GZIP, messages: values.map((value, i) => ({ key: `k${i}`, value })) });
+  assert.equal(meta[0]?.errorCode, 0);
+
+  const conn = await RawConnection.fromBootstrap(bootstrap);
+  scope.defer('close raw connection', () => conn.close());
+  const raw = await fetch(conn, topic, 0, 0);
+  const batches = decodeBatches(raw.records);
+  assert.deepEqual(batches.map((b) => ({ codec: b.attributes & 0x07, base: b.baseOffset, last: b.lastOffset, crcValid: b.crcValid })), [{ codec: 1, base: 0, last: 49, crcValid: true }]);
+  assert.ok(raw.records.length < values.join('').length / 4, `stored compressed (${raw.records.length} bytes)`);
+
+  const got = await consumeCount(scope, kafka, topic, values.length);
+  assert.deepEqual(got.map((m) => m.value), values);
+  assert.deepEqual(got.map((m) => m.offset), values.map((_, i) => i));
 });
