@@ -1,14 +1,13 @@
 /**
  * Conformance scenarios 1, 3, 4 and 5 of the broker spec (§10) with kafkajs 2.2.4 over real
  * sockets, plus raw-frame checks of what kafkajs cannot show (the advertised versions, the
- * missing response to acks=0).
+ * missing response to acks=0, compressed batches stored as sent).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiKey, Writer } from '../helpers/raw-wire.ts';
 import { CompressionTypes } from 'kafkajs';
+import { ApiKey, Writer, decodeBatches, encodeBatch } from '../helpers/raw-wire.ts';
 import { RawConnection, apiVersions, fetch, metadata, produce, produceBody } from '../helpers/raw-client.ts';
-import { decodeBatches, encodeBatch } from '../helpers/raw-wire.ts';
 import { Scope, connectedAdmin, connectedProducer, consumeCount, newKafka, startTestBroker, uniqueName } from '../helpers/kafkajs.ts';
 import { waitFor } from '../helpers/wait.ts';
 
