@@ -4,7 +4,7 @@
  * On any failure the transaction is aborted and nothing of the chunk is visible to
  * read_committed consumers, including the offsets, so the chunk is consumed again.
  */
-import type { KafkaMessage, Message, Producer } from '../../lib/kafka.ts';
+import type { KafkaMessage, Message, Producer, Transaction } from '../../lib/kafka.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { Outcome } from './handle.ts';
 
@@ -31,13 +31,15 @@ export function topicMessages(outcomes: readonly Outcome[]): Array<{ topic: stri
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
 }
 
-/** True when the chunk committed; false when it was aborted (the caller seeks back). */
+/** True when the chunk committed; false when it was aborted (the caller seeks back). Never rejects. */
 export async function commitChunk(producer: Producer, chunk: Chunk, log: Logger): Promise<boolean> {
   const last = chunk.messages[chunk.messages.length - 1];
   if (last === undefined) return true;
   const nextOffset = (BigInt(last.offset) + 1n).toString();
-  const transaction = await producer.transaction();
+  let transaction: Transaction | undefined;
   try {
+    // Inside the try: a fenced producer fails already here, and this function never rejects.
+    transaction = await producer.transaction();
     const batches = topicMessages(chunk.outcomes);
     // acks -1 is required for transactional and idempotent produce.
     if (batches.length > 0) await transaction.sendBatch({ topicMessages: batches, acks: -1 });
@@ -47,7 +49,7 @@ export async function commitChunk(producer: Producer, chunk: Chunk, log: Logger)
   } catch (err) {
     log.warn({ err, topic: chunk.topic, partition: chunk.partition, firstOffset: chunk.messages[0]?.offset, lastOffset: last.offset }, 'transaction failed; aborting');
     try {
-      if (transaction.isActive()) await transaction.abort();
+      if (transaction?.isActive() === true) await transaction.abort();
     } catch (abortErr) {
       // A fenced producer cannot abort; the broker already aborted for the new owner, and a
       // timed-out commit is settled by the fence of the producer that replaces this one.
