@@ -135,7 +135,7 @@ class TransactionalProcessor<V, O> implements Processor {
       });
     } catch (err) {
       this.current = 'failed';
-      await this.closeClients();
+      await this.closeClients({ consumer: true });
       throw err;
     }
     this.current = 'running';
@@ -162,15 +162,22 @@ class TransactionalProcessor<V, O> implements Processor {
     // (commit or abort) and take no new one once isRunning() turns false.
     const outcome = await Promise.race([this.consumer.stop().then(() => 'drained' as const), late]);
     clearTimeout(timer);
-    if (outcome === 'late') this.log.error({ graceMs }, 'in-flight transaction did not finish within the grace time; the broker will abort it');
-    await this.closeClients();
+    if (outcome === 'late') {
+      // kafkajs's disconnect would wait for the same stuck batch, so the consumer is left to
+      // the group's session timeout; closing the producers ends any open transaction, which the
+      // broker aborts (or the partition's next owner fences).
+      this.log.error({ graceMs }, 'in-flight work did not finish within the grace time; abandoning it');
+      await this.closeClients({ consumer: false });
+    } else {
+      await this.closeClients({ consumer: true });
+    }
     this.current = 'stopped';
     this.log.info('processor stopped');
   }
 
-  private async closeClients(): Promise<void> {
+  private async closeClients(which: { consumer: boolean }): Promise<void> {
     const steps: Array<[string, () => Promise<void>]> = [
-      ['consumer', () => this.consumer.disconnect()],
+      ...(which.consumer ? [['consumer', () => this.consumer.disconnect()] as [string, () => Promise<void>]] : []),
       ['producers', () => this.producers.closeAll()],
       ['admin', () => this.admin.disconnect()],
     ];
