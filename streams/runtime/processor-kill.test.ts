@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { EachBatchPayload } from 'kafkajs';
+import type { EachBatchPayload } from '../../lib/kafka.ts';
 import { Scope, connectedAdmin, connectedConsumer, connectedProducer, newKafka, startTestBroker, uniqueName } from '../../test/helpers/kafkajs.ts';
 import { delay, waitFor } from '../../test/helpers/wait.ts';
 import { ChildProcessor } from './testing/child-processor.ts';

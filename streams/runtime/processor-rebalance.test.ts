@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { EachBatchPayload } from 'kafkajs';
+import type { EachBatchPayload } from '../../lib/kafka.ts';
 import { Registry } from 'prom-client';
 import { createKafka } from '../../lib/kafka.ts';
 import { createLogger } from '../../lib/logger.ts';

@@ -3,7 +3,7 @@
  * see everything (duplicates included), not just the first N records. Call it once nothing
  * writes to the topic and no transaction is open, so the end is the high watermark.
  */
-import type { Kafka } from 'kafkajs';
+import type { Kafka } from '../../../lib/kafka.ts';
 import { randomBytes } from 'node:crypto';
 import { waitFor } from '../../../test/helpers/wait.ts';
 
