@@ -25,6 +25,12 @@ export const RETRY_DELAY_FACTOR = 2;
  */
 export const TRANSACTION_RECORDS_MAX = 1_000;
 /**
+ * Handling time after which a chunk is committed even when it holds fewer records: with a slow
+ * handler (a channel call per record) outputs still appear within about this long, and a crash
+ * redoes at most this much work. Fast handlers fill TRANSACTION_RECORDS_MAX well before it.
+ */
+export const TRANSACTION_HANDLE_MS_MAX = 1_000;
+/**
  * Broker-side timeout of an open transaction: a producer that dies mid-transaction holds the
  * output's last stable offset back at most this long (a restarted instance fences it sooner).
  */
@@ -64,5 +70,6 @@ assert.ok(RETRY_DELAY_FACTOR > 1, 'backoff grows');
 // Retries happen before the transaction opens, but a slow record delays the whole chunk: keep a
 // chunk's worst case well inside the group's patience (we heartbeat between attempts anyway).
 assert.ok(retryBudgetMs() < TRANSACTION_TIMEOUT_MS / 2, 'in-place retries of one record fit well inside a transaction timeout');
+assert.ok(TRANSACTION_HANDLE_MS_MAX < STOP_GRACE_MS, 'a stop waits for at least one chunk of handling');
 assert.ok(STOP_GRACE_MS < TRANSACTION_TIMEOUT_MS, 'stop gives up before the broker would time the transaction out');
 assert.ok(TRANSACTION_RECORDS_MAX >= 1 && PARTITIONS_CONCURRENT_MAX >= 1, 'positive sizes');

@@ -3,13 +3,13 @@
  * the consumed offsets in one Kafka transaction → commit. Either all of a chunk's effects become
  * visible or none do; an aborted chunk is consumed again from its first record.
  */
-import type { Admin, Consumer, EachBatchPayload, Kafka } from '../../lib/kafka.ts';
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from '../../lib/kafka.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { Registry } from 'prom-client';
 import { dlqName } from '../../schemas/catalogue.ts';
 import { backoffDelayMs, type BackoffPolicy } from './backoff.ts';
 import { handleRecord, type HandleDeps, type Outcome } from './handle.ts';
-import { PARTITIONS_CONCURRENT_MAX, STOP_GRACE_MS, TRANSACTION_RECORDS_MAX, TRANSACTION_TIMEOUT_MS } from './limits.ts';
+import { PARTITIONS_CONCURRENT_MAX, STOP_GRACE_MS, TRANSACTION_HANDLE_MS_MAX, TRANSACTION_RECORDS_MAX, TRANSACTION_TIMEOUT_MS } from './limits.ts';
 import { runtimeMetrics, type RuntimeMetrics } from './metrics.ts';
 import { ProducerPool } from './producers.ts';
 import { commitChunk, type Chunk } from './transaction.ts';
@@ -43,6 +43,8 @@ export interface ProcessorOptions<V, O> {
   /** Let the broker create missing output/DLQ topics; provisioning creates them in production. */
   allowAutoTopicCreation?: boolean;
   transactionRecordsMax?: number;
+  /** Handling time after which a chunk is committed even if not full. */
+  transactionHandleMsMax?: number;
   partitionsConcurrent?: number;
   stopGraceMs?: number;
   attemptsMax?: number;
@@ -207,7 +209,7 @@ class TransactionalProcessor<V, O> implements Processor {
   }
 
   private async onBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch, isRunning, isStale, heartbeat, resolveOffset } = payload;
+    const { batch, isRunning, isStale, heartbeat } = payload;
     const { topic, partition } = batch;
     const first = batch.messages[0];
     if (first === undefined) return;
@@ -223,18 +225,11 @@ class TransactionalProcessor<V, O> implements Processor {
         return;
       }
     }
-    const chunkSize = this.options.transactionRecordsMax ?? TRANSACTION_RECORDS_MAX;
-    for (let start = 0; start < batch.messages.length; start += chunkSize) {
+    let next = 0;
+    while (next < batch.messages.length) {
       if (!isRunning() || isStale()) return;
-      const messages = batch.messages.slice(start, start + chunkSize);
-      const outcomes: Outcome[] = [];
-      const deps = this.handleDeps(heartbeat);
-      const handleSeconds = this.metrics.handleSeconds.labels({ processor: this.name });
-      for (const message of messages) {
-        const startedMs = performance.now();
-        outcomes.push(await handleRecord(deps, { topic, partition, message }));
-        handleSeconds.observe((performance.now() - startedMs) / 1000);
-      }
+      const { messages, outcomes } = await this.handleChunk(payload, next);
+      next += messages.length;
       const chunk: Chunk = { topic, partition, groupId: this.name, messages, outcomes };
       const committed = await commitChunk(slot.producer, chunk, this.log);
       const key = `${topic}\u0000${partition}`;
@@ -251,12 +246,45 @@ class TransactionalProcessor<V, O> implements Processor {
       }
       this.aborts.delete(key);
       const last = messages[messages.length - 1]?.offset ?? first.offset;
-      resolveOffset(last);
+      payload.resolveOffset(last);
       this.countCommitted(outcomes);
       const lag = BigInt(batch.highWatermark) - BigInt(last) - 1n;
       this.metrics.consumerLag.set({ processor: this.name, topic, partition: String(partition) }, Number(lag < 0n ? 0n : lag));
       await heartbeat();
     }
+  }
+
+  /**
+   * Handles records from `from` on until the chunk is full, its handling time is spent, or the
+   * processor stops: a slow handler then commits small chunks (bounded latency and rework)
+   * rather than holding a thousand records' outputs back. Heartbeats on the way, so a slow
+   * chunk does not cost the group membership.
+   */
+  private async handleChunk(payload: EachBatchPayload, from: number): Promise<{ messages: KafkaMessage[]; outcomes: Outcome[] }> {
+    const { batch, heartbeat, isRunning } = payload;
+    const recordsMax = this.options.transactionRecordsMax ?? TRANSACTION_RECORDS_MAX;
+    const handleMsMax = this.options.transactionHandleMsMax ?? TRANSACTION_HANDLE_MS_MAX;
+    const deps = this.handleDeps(heartbeat);
+    const handleSeconds = this.metrics.handleSeconds.labels({ processor: this.name });
+    const messages: KafkaMessage[] = [];
+    const outcomes: Outcome[] = [];
+    const chunkStartedMs = performance.now();
+    let beatMs = chunkStartedMs;
+    for (let i = from; i < batch.messages.length && messages.length < recordsMax; i += 1) {
+      const message = batch.messages[i] as KafkaMessage;
+      const startedMs = performance.now();
+      outcomes.push(await handleRecord(deps, { topic: batch.topic, partition: batch.partition, message }));
+      messages.push(message);
+      const nowMs = performance.now();
+      handleSeconds.observe((nowMs - startedMs) / 1000);
+      if (nowMs - chunkStartedMs >= handleMsMax || !isRunning()) break;
+      if (nowMs - beatMs >= this.timings.heartbeatIntervalMs) {
+        // Throws when the group rebalances: nothing of this chunk is committed, and kafkajs rejoins.
+        await heartbeat();
+        beatMs = nowMs;
+      }
+    }
+    return { messages, outcomes };
   }
 
   private countCommitted(outcomes: readonly Outcome[]): void {
