@@ -8,7 +8,7 @@ import type { Logger } from '../../lib/logger.ts';
 import { backoffDelayMs, type BackoffPolicy } from './backoff.ts';
 import { deadLetterHeaders, headerText, headersView, outputHeaders } from './headers.ts';
 import { HANDLE_ATTEMPTS_MAX, OUTPUTS_PER_RECORD_MAX } from './limits.ts';
-import { TRACEPARENT_HEADER, TRACESTATE_HEADER, formatTraceparent, nextHop, type TraceContext } from './traceparent.ts';
+import { TRACEPARENT_HEADER, TRACESTATE_HEADER, formatTraceparent, nextHop } from './traceparent.ts';
 import { RuntimeError, classifyFailure, type Failure, type Handler, type HandlerContext, type InputRecord, type ValueDecoder, type ValueEncoder } from './types.ts';
 
 export interface TopicMessage {
@@ -44,6 +44,11 @@ export interface RawRecord {
   message: KafkaMessage;
 }
 
+/** True for a promise (or any thenable): only those are awaited, so a synchronous codec costs no tick. */
+function isThenable<T>(value: Promise<T> | T): value is Promise<T> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
 /** The handler's context; its logger is built on first use (see handleRecord). */
 class LazyContext implements HandlerContext {
   readonly attempt: number;
@@ -59,18 +64,20 @@ class LazyContext implements HandlerContext {
   }
 }
 
-async function attemptOnce<V, O>(deps: HandleDeps<V, O>, raw: RawRecord, record: Omit<InputRecord<V>, 'value'>, log: () => Logger, attempt: number, trace: { hop: TraceContext; tracestate: string | undefined }): Promise<TopicMessage[]> {
+async function attemptOnce<V, O>(deps: HandleDeps<V, O>, raw: RawRecord, record: Omit<InputRecord<V>, 'value'>, log: () => Logger, attempt: number, trace: { tracestate: string | undefined }): Promise<TopicMessage[]> {
   const bytes = raw.message.value;
   if (bytes === null) throw new RuntimeError('value_missing', `record at ${raw.topic}/${raw.partition}@${raw.message.offset} has no value`);
-  const value = await deps.decoder.decode(bytes, raw.topic);
+  const decoded = deps.decoder.decode(bytes, raw.topic);
+  const value = isThenable(decoded) ? await decoded : decoded;
   const outputs = await deps.handler({ ...record, value }, new LazyContext(log, attempt));
   if (outputs.length > OUTPUTS_PER_RECORD_MAX) throw new RuntimeError('outputs_too_many', `handler returned ${outputs.length} outputs; at most ${OUTPUTS_PER_RECORD_MAX}`);
   const encoded: TopicMessage[] = [];
   for (const out of outputs) {
+    const encodedValue = deps.encoder.encode(out.value, out.topic);
     const message: Message = {
       key: out.key,
-      value: await deps.encoder.encode(out.value, out.topic),
-      headers: outputHeaders(out.headers, trace.hop, trace.tracestate),
+      value: isThenable(encodedValue) ? await encodedValue : encodedValue,
+      headers: outputHeaders(out.headers, record.traceparent, trace.tracestate),
     };
     if (out.partition !== undefined) message.partition = out.partition;
     encoded.push({ topic: out.topic, message });
@@ -103,7 +110,7 @@ export async function handleRecord<V, O>(deps: HandleDeps<V, O>, raw: RawRecord)
   let attempt = 1;
   for (; attempt <= attemptsMax; attempt += 1) {
     try {
-      const outputs = await attemptOnce(deps, raw, record, recordLog, attempt, { hop: hop.context, tracestate });
+      const outputs = await attemptOnce(deps, raw, record, recordLog, attempt, { tracestate });
       if (attempt > 1) recordLog().info({ attempt }, 'record handled after retries');
       return { kind: 'produced', outputs, attempts: attempt };
     } catch (err) {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { DLQ_HEADERS, deadLetterHeaders, headerText, headersView, outputHeaders } from './headers.ts';
 import { DLQ_ERROR_MESSAGE_CHARS_MAX, HEADER_VALUE_BYTES_MAX } from './limits.ts';
 
-const hop = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', flags: 1 };
+const hop = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 const reason = { code: 'bad_magic', message: 'magic byte 9', processor: 'router', topic: 'payments.commands', partition: 2, offset: '41', attempts: 1, failedAtMs: 1_700_000_000_000 };
 
 test('header text reads the first of repeated values and is undefined when absent', () => {

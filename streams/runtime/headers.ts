@@ -4,7 +4,7 @@
  */
 import type { IHeaders } from '../../lib/kafka.ts';
 import { DLQ_ERROR_MESSAGE_CHARS_MAX, HEADER_VALUE_BYTES_MAX } from './limits.ts';
-import { TRACEPARENT_HEADER, TRACESTATE_HEADER, formatTraceparent, type TraceContext } from './traceparent.ts';
+import { TRACEPARENT_HEADER, TRACESTATE_HEADER } from './traceparent.ts';
 
 /** Header names on a dead letter. Stable: operators' tools and the console read them. */
 export const DLQ_HEADERS = Object.freeze({
@@ -30,10 +30,15 @@ export function headerText(headers: IHeaders | undefined, name: string): string 
  * The handler's read-only view: first value of each header as UTF-8. Oversized values are left
  * out rather than copied into every record's view; the original bytes still reach a dead letter.
  */
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
 export function headersView(headers: IHeaders | undefined): Readonly<Record<string, string>> {
+  if (headers === undefined) return NO_HEADERS;
+  const names = Object.keys(headers);
+  if (names.length === 0) return NO_HEADERS;
   const view: Record<string, string> = {};
-  for (const name of Object.keys(headers ?? {})) {
-    const raw = headers?.[name];
+  for (const name of names) {
+    const raw = headers[name];
     const first = Array.isArray(raw) ? raw[0] : raw;
     if (first === undefined) continue;
     const size = typeof first === 'string' ? Buffer.byteLength(first) : first.length;
@@ -48,9 +53,9 @@ export function headersView(headers: IHeaders | undefined): Readonly<Record<stri
  * owns it, so a handler cannot break the chain) and the incoming tracestate, passed on unchanged
  * as the W3C spec asks of a participant that does not add its own entry.
  */
-export function outputHeaders(handlerHeaders: Readonly<Record<string, string | Buffer>> | undefined, hop: TraceContext, tracestate: string | undefined): IHeaders {
+export function outputHeaders(handlerHeaders: Readonly<Record<string, string | Buffer>> | undefined, traceparent: string, tracestate: string | undefined): IHeaders {
   const out: IHeaders = { ...handlerHeaders };
-  out[TRACEPARENT_HEADER] = formatTraceparent(hop);
+  out[TRACEPARENT_HEADER] = traceparent;
   if (tracestate !== undefined) out[TRACESTATE_HEADER] = tracestate;
   else delete out[TRACESTATE_HEADER];
   return out;
