@@ -107,3 +107,21 @@ test('a slow handler commits in time-bounded chunks, so outputs appear long befo
   const [offsets] = await admin.fetchOffsets({ groupId: name, topics: [input] });
   assert.equal(offsets?.partitions[0]?.offset, String(records));
 });
+
+test('a processor refuses a misconfiguration at construction', () => {
+  const base = {
+    name: 'ok',
+    kafka: createKafka({ brokers: ['127.0.0.1:1'], clientId: 'bad', logger }),
+    topics: ['t'],
+    handler: async () => [],
+    decoder: bytesCodec,
+    encoder: bytesCodec,
+    logger,
+    registry: new Registry(),
+  };
+  assert.throws(() => createProcessor<Buffer, Buffer>({ ...base, name: '' }), /processor name/);
+  assert.throws(() => createProcessor<Buffer, Buffer>({ ...base, name: 'a b' }), /processor name/);
+  assert.throws(() => createProcessor<Buffer, Buffer>({ ...base, topics: [] }), /at least one topic/);
+  assert.throws(() => createProcessor<Buffer, Buffer>({ ...base, transactionRecordsMax: 0 }), /transactionRecordsMax/);
+  assert.throws(() => createProcessor<Buffer, Buffer>({ ...base, attemptsMax: 1.5 }), /attemptsMax/);
+});

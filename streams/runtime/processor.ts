@@ -3,6 +3,7 @@
  * the consumed offsets in one Kafka transaction → commit. Either all of a chunk's effects become
  * visible or none do; an aborted chunk is consumed again from its first record.
  */
+import assert from 'node:assert/strict';
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from '../../lib/kafka.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { Registry } from 'prom-client';
@@ -81,6 +82,17 @@ class TransactionalProcessor<V, O> implements Processor {
   private stopping: Promise<void> | undefined;
 
   constructor(options: ProcessorOptions<V, O>) {
+    // Misconfiguration is a bug in the calling code: fail at construction, loudly.
+    assert.ok(/^[A-Za-z0-9._-]+$/.test(options.name), `processor name ${JSON.stringify(options.name)} must be a non-empty [A-Za-z0-9._-]+ (it is a group and transactional id)`);
+    assert.ok(options.topics.length > 0, 'a processor consumes at least one topic');
+    for (const [what, value] of [
+      ['transactionRecordsMax', options.transactionRecordsMax],
+      ['transactionHandleMsMax', options.transactionHandleMsMax],
+      ['partitionsConcurrent', options.partitionsConcurrent],
+      ['attemptsMax', options.attemptsMax],
+    ] as const) {
+      assert.ok(value === undefined || (Number.isInteger(value) && value >= 1), `${what} must be a positive integer; got ${String(value)}`);
+    }
     this.options = options;
     this.name = options.name;
     this.log = options.logger.child({ processor: options.name });
