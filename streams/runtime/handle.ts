@@ -3,6 +3,7 @@
  * The result is what to write in the transaction: encoded outputs, or a dead letter with why.
  * No Kafka I/O here, so the retry and dead-letter rules are tested without a broker.
  */
+import assert from 'node:assert/strict';
 import type { IHeaders, KafkaMessage, Message } from '../../lib/kafka.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { backoffDelayMs, type BackoffPolicy } from './backoff.ts';
@@ -123,7 +124,8 @@ export async function handleRecord<V, O>(deps: HandleDeps<V, O>, raw: RawRecord)
     }
   }
   // The loop only ends without returning after a failure.
-  const final = failure as Failure;
+  assert.ok(failure !== undefined, 'a record leaves the attempt loop only with a failure');
+  const final = failure;
   const attempts = Math.min(attempt, attemptsMax);
   recordLog()[final.code === 'unexpected_error' ? 'error' : 'warn']({ err: final.error, code: final.code, attempts }, 'record dead-lettered');
   const deadLetter: TopicMessage = {
