@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { hmacSha256 } from '../signing.ts';
+import { applyBehaviourPatch, BehaviourError, DEFAULT_BEHAVIOUR, sampleLatencyMs } from './behaviour.ts';
+import { generateSandboxCredentials } from './credentials.ts';
+import { seededRandom } from './random.ts';
+import { startSandboxAcquirer, type RunningSandbox } from './server.ts';
+
+const creds = generateSandboxCredentials('acq_alpha');
+let alpha: RunningSandbox;
+
+before(async () => {
+  alpha = await startSandboxAcquirer('acq_alpha', { credentials: creds, seed: 7 });
+});
+after(async () => {
+  await alpha.close();
+});
+
+function signedAlpha(path: string, body: string, tamper = false): RequestInit {
+  const ts = String(Date.now());
+  assert.equal(creds.channelId, 'acq_alpha');
+  const sig = hmacSha256(creds.merchant.secret, `${ts}.POST.${path}.${body}`, 'hex');
+  return {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-alpha-key-id': creds.merchant.keyId, 'x-alpha-timestamp': ts, 'x-alpha-signature': tamper ? sig.replace(/^./, (c) => (c === '0' ? '1' : '0')) : sig },
+    body,
+  };
+}
+
+test('sandbox admin endpoint changes behaviour at run time and refuses bad patches', async () => {
+  const patched = await fetch(`${alpha.url}/admin/behaviour`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ declineRate: 0.25, latency: { kind: 'uniform', minMs: 1, maxMs: 3 }, statement: { extraCount: 2 } }) });
+  assert.equal(patched.status, 200);
+  assert.equal(alpha.admin.behaviour().declineRate, 0.25);
+  assert.deepEqual(alpha.admin.behaviour().latency, { kind: 'uniform', minMs: 1, maxMs: 3 });
+  assert.equal(alpha.admin.behaviour().statement.extraCount, 2);
+  assert.equal(alpha.admin.behaviour().errorRate, 0, 'fields not named keep their value');
+  for (const bad of [{ declineRate: 2 }, { latency: { kind: 'gamma' } }, { outage: 'yes' }, { surprise: 1 }, { callbacks: { maxAttempts: 1000 } }]) {
+    const res = await fetch(`${alpha.url}/admin/behaviour`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(bad) });
+    assert.equal(res.status, 400, JSON.stringify(bad));
+  }
+  alpha.admin.setBehaviour({ declineRate: 0, latency: { kind: 'fixed', ms: 0 }, statement: { extraCount: 0 } });
+});
+
+test('sandbox acquirer refuses a tampered or unsigned request and charges nothing', async () => {
+  const path = '/v2/payments';
+  const body = JSON.stringify({ request_id: 'p1:1', merchant_reference: 'p1', amount_minor: '500', currency: 'EUR', card: { token: 'tok_ok', exp_month: 12, exp_year: 2099 } });
+  const tampered = await fetch(`${alpha.url}${path}`, signedAlpha(path, body, true));
+  assert.equal(tampered.status, 401);
+  const unsigned = await fetch(`${alpha.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  assert.equal(unsigned.status, 401);
+  assert.equal(alpha.journal.size, 0);
+  const good = await fetch(`${alpha.url}${path}`, signedAlpha(path, body));
+  assert.equal(good.status, 201);
+  assert.equal(alpha.journal.charged().length, 1);
+  const journal = (await (await fetch(`${alpha.url}/admin/journal`)).json()) as { entries: Array<{ amountMinor: string; requestId: string }> };
+  assert.deepEqual(journal.entries.map((e) => [e.requestId, e.amountMinor]), [['p1:1', '500']]);
+});
+
+test('seeded latency draws repeat exactly and stay within bounds', () => {
+  const d = applyBehaviourPatch(structuredClone(DEFAULT_BEHAVIOUR), { latency: { kind: 'lognormal', medianMs: 100, sigma: 0.5 } }).latency;
+  const a = seededRandom(42);
+  const b = seededRandom(42);
+  const drawsA = Array.from({ length: 200 }, () => sampleLatencyMs(d, a));
+  const drawsB = Array.from({ length: 200 }, () => sampleLatencyMs(d, b));
+  assert.deepEqual(drawsA, drawsB);
+  const sorted = [...drawsA].sort((x, y) => x - y);
+  const median = sorted[100] ?? 0;
+  assert.ok(median > 70 && median < 140, `median ${median}`);
+  assert.throws(() => applyBehaviourPatch(DEFAULT_BEHAVIOUR, { latency: { kind: 'fixed', ms: 10_000_000 } }), BehaviourError);
+});
