@@ -45,3 +45,11 @@ test('broker CLI refuses a missing data dir and a bad port', () => {
   assert.equal(parsed.broker.defaultPartitions, 3);
   assert.equal(parsed.broker.host, '127.0.0.1');
 });
+
+test('broker CLI exits 0 on a SIGTERM sent the moment it announces itself', async (t) => {
+  const dir = tempDir('broker-cli-fast-stop', t);
+  const broker = await spawnBroker({ dataDir: dir.path, owner: t, extraArgs: ['--log-level', 'warn'] });
+  assert.deepEqual(await broker.stop(), { code: 0, signal: null });
+  await broker.start();
+  assert.deepEqual(await broker.stop(), { code: 0, signal: null });
+});

@@ -134,6 +134,9 @@ async function startMetricsServer(host: string, port: number, logger: Logger): P
 export async function runBrokerCli(argv: string[]): Promise<void> {
   const cli = parseCliArgs(argv);
   const logger = createLogger({ level: cli.logLevel, name: 'kafka-broker', destination: pino.destination({ dest: 1, sync: true }) });
+  // Listen for signals before announcing: a supervisor may send SIGTERM the moment it reads the
+  // listening line, and without a handler the default action would kill the broker uncleanly.
+  const stopRequested = waitForStopSignal();
   const broker = await startBroker(cli.broker, { logger });
   const metrics = cli.metricsPort === undefined ? undefined : await startMetricsServer(cli.broker.host, cli.metricsPort, logger);
   fs.writeSync(1, `${JSON.stringify({ msg: 'broker listening', host: broker.host, port: broker.port, pid: process.pid })}\n`);
@@ -141,14 +144,26 @@ export async function runBrokerCli(argv: string[]): Promise<void> {
     const address = metrics.address();
     logger.info({ port: typeof address === 'object' && address !== null ? address.port : cli.metricsPort }, 'metrics endpoint listening');
   }
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-  });
+  const signal = await stopRequested;
   logger.info({ signal }, 'broker stopping');
   if (metrics !== undefined) metrics.close();
   await broker.close();
   logger.info('broker stopped');
+}
+
+/** Resolves on the first SIGINT or SIGTERM, then removes both handlers. */
+function waitForStopSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const signals = ['SIGINT', 'SIGTERM'] as const;
+    const handlers = signals.map((signal) => {
+      const handler = (): void => {
+        signals.forEach((s, i) => process.off(s, handlers[i] ?? handler));
+        resolve(signal);
+      };
+      process.on(signal, handler);
+      return handler;
+    });
+  });
 }
 
 const invokedDirectly = process.argv[1] !== undefined && fs.realpathSync(process.argv[1]) === fs.realpathSync(fileURLToPath(import.meta.url));
