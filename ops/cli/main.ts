@@ -13,6 +13,7 @@ import { createShutdown } from '../../lib/shutdown.ts';
 import { launch, readEndpoints, type Endpoints } from '../embedded/launcher.ts';
 import { migrateUp } from '../migrations/migrate.ts';
 import { Secret } from '../../lib/secret.ts';
+import { registerMerchantCommand } from './merchant.ts';
 
 function loadConfigOrExit(): Readonly<Config> {
   try {
@@ -105,6 +106,8 @@ export function buildProgram(): Command {
       const config = loadConfigOrExit();
       process.stdout.write(`${JSON.stringify(config, null, 2)}\n`);
     });
+
+  registerMerchantCommand(program, { config: loadConfigOrExit, logger: cliLogger, dataDir: dataDirOf });
 
   program
     .command('broker')

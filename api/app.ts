@@ -1,0 +1,97 @@
+/**
+ * Builds the ingress API as a fastify instance from its dependencies (no I/O of its own at
+ * build time), so tests call `app.inject()` on exactly what production listens with.
+ *
+ *   /v1/*            merchant routes: signature auth → rate limit → JSON check → schema → handler
+ *   /openapi.json    generated from the route schemas; /docs renders it
+ *   /healthz /readyz /metrics
+ */
+import { randomBytes } from 'node:crypto';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Logger } from '../lib/logger.ts';
+import type { Pool } from '../lib/postgres.ts';
+import type { Redis } from '../lib/redis.ts';
+import type { CommandSink } from './commands.ts';
+import { IdempotencyStore } from './idempotency.ts';
+import { BODY_BYTES_MAX, RATE_LIMIT_BURST, RATE_LIMIT_PER_S } from './limits.ts';
+import type { MerchantStore } from './merchants/store.ts';
+import { registerAuth } from './plugins/auth.ts';
+import bodyPlugin, { rejectInvalidJson } from './plugins/body.ts';
+import problemPlugin from './plugins/problem.ts';
+import { registerRateLimit } from './plugins/rate-limit.ts';
+import { PaymentRepository } from './payments/repository.ts';
+import { problemSchema } from './payments/schemas.ts';
+import { registerOpenApi } from './routes/openapi.ts';
+import { registerOpsRoutes, type ReadinessCheck } from './routes/ops.ts';
+import { registerPaymentActionRoutes } from './routes/payment-actions.ts';
+import { registerPaymentReadRoutes } from './routes/payment-reads.ts';
+import { registerPaymentRoutes } from './routes/payments.ts';
+
+export interface ApiDeps {
+  logger: Logger;
+  pool: Pool;
+  redis: Redis;
+  commands: CommandSink;
+  merchants: MerchantStore;
+  registry: Registry;
+  /** Kafka's readiness; Redis and PostgreSQL are checked through the clients above. */
+  kafkaReady: ReadinessCheck;
+  nowMs?: () => number;
+  rateLimit?: { burst: number; perSecond: number };
+}
+
+export const API_VERSION = '1.0.0';
+
+function metrics(registry: Registry) {
+  return {
+    requests: new Histogram({ name: 'paystream_api_request_duration_seconds', help: 'API request latency by route and status', labelNames: ['route', 'status'] as const, registers: [registry], buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5] }),
+    rejections: new Counter({ name: 'paystream_api_rejections_total', help: 'Requests answered with a problem document, by code', labelNames: ['code'] as const, registers: [registry] }),
+    authFailures: new Counter({ name: 'paystream_api_auth_failures_total', help: 'Signature checks that failed, by reason', labelNames: ['reason'] as const, registers: [registry] }),
+  };
+}
+
+export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
+  const nowMs = deps.nowMs ?? Date.now;
+  const m = metrics(deps.registry);
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: BODY_BYTES_MAX,
+    genReqId: () => `req_${randomBytes(12).toString('hex')}`,
+    requestIdHeader: false,
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+    // Unknown fields are refused, not silently dropped (fastify's default strips them), and
+    // values are never coerced: "100" is not an amount.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
+  });
+  app.addSchema(problemSchema);
+  await app.register(problemPlugin, { rejections: m.rejections });
+  await app.register(bodyPlugin);
+  app.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    m.requests.observe({ route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+  await registerOpenApi(app, { title: 'paystream ingress API', version: API_VERSION });
+  await registerOpsRoutes(app, {
+    registry: deps.registry,
+    checks: { kafka: deps.kafkaReady, redis: () => deps.redis.ping(), postgres: () => deps.pool.query('SELECT 1') },
+  });
+
+  const payments = new PaymentRepository(deps.pool);
+  const routeDeps = { payments, idempotency: new IdempotencyStore(deps.redis), commands: deps.commands, nowMs };
+  await app.register(
+    async (v1) => {
+      await registerAuth(v1, { merchants: deps.merchants, redis: deps.redis, nowMs, failures: m.authFailures });
+      await registerRateLimit(v1, { redis: deps.redis, ...(deps.rateLimit ?? { burst: RATE_LIMIT_BURST, perSecond: RATE_LIMIT_PER_S }) });
+      v1.addHook('preValidation', async (request) => rejectInvalidJson(request));
+      await registerPaymentRoutes(v1, routeDeps);
+      await registerPaymentReadRoutes(v1, { payments });
+      await registerPaymentActionRoutes(v1, routeDeps);
+    },
+    { prefix: '/v1' },
+  );
+  return app;
+}

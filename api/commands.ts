@@ -1,0 +1,83 @@
+/**
+ * Writes payment commands to `payments.commands`: Avro in the Confluent wire format
+ * (schemas/codec.ts), key paymentId, acks=-1 (all in-sync replicas) so a 202 always follows a
+ * durable write. A produce that does not finish within PRODUCE_TIMEOUT_MS fails with 503; if it
+ * still lands later, the merchant's retry carries the same (derived) commandId and consumers drop
+ * the duplicate.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Kafka, Producer } from '../lib/kafka.ts';
+import { JAVA_COMPATIBLE_PARTITIONER } from '../lib/kafka.ts';
+import type { AvroCodec } from '../schemas/codec.ts';
+import type { PaymentCommand } from '../schemas/types.ts';
+import { guarded } from './errors.ts';
+import { PRODUCE_TIMEOUT_MS } from './limits.ts';
+
+export const COMMANDS_TOPIC = 'payments.commands';
+
+export interface CommandSink {
+  send(command: PaymentCommand, traceparent: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Fails after `ms` with a timeout error; the caller maps it to 503. */
+function deadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+export class KafkaCommandSink implements CommandSink {
+  private readonly producer: Producer;
+  private connected: Promise<void> | undefined;
+
+  constructor(
+    kafka: Kafka,
+    private readonly codec: AvroCodec,
+    private readonly timeoutMs = PRODUCE_TIMEOUT_MS,
+  ) {
+    this.producer = kafka.producer({
+      createPartitioner: JAVA_COMPATIBLE_PARTITIONER,
+      allowAutoTopicCreation: false,
+      idempotent: false,
+      maxInFlightRequests: 5,
+      retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 },
+    });
+  }
+
+  private connect(): Promise<void> {
+    this.connected ??= this.producer.connect().catch((err: unknown) => {
+      this.connected = undefined;
+      throw err;
+    });
+    return this.connected;
+  }
+
+  async send(command: PaymentCommand, traceparent: string): Promise<void> {
+    await guarded('kafka', async () => {
+      const value = await this.codec.encode(COMMANDS_TOPIC, 'PaymentCommand', command);
+      await deadline(this.connect(), this.timeoutMs, 'connecting to Kafka');
+      await deadline(
+        this.producer.send({ topic: COMMANDS_TOPIC, acks: -1, timeout: this.timeoutMs, messages: [{ key: command.paymentId, value, headers: { traceparent } }] }),
+        this.timeoutMs,
+        'producing the command',
+      );
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.producer.disconnect();
+  }
+}
+
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
+
+/** Continues the caller's W3C trace (https://www.w3.org/TR/trace-context/) or starts one. */
+export function traceparentFor(incoming: string | string[] | undefined): string {
+  const span = randomBytes(8).toString('hex');
+  const match = typeof incoming === 'string' ? TRACEPARENT.exec(incoming) : null;
+  const traceId = match?.[1] !== undefined && !/^0+$/.test(match[1]) ? match[1] : randomBytes(16).toString('hex');
+  return `00-${traceId}-${span}-01`;
+}

@@ -1,0 +1,142 @@
+/**
+ * The API's own records in PostgreSQL: `accepted_payments` and `accepted_refunds`. A row is
+ * inserted in the same transaction that produces the command, and committed only after Kafka
+ * acknowledged it, so "GET after 202" always finds the payment. The result processor owns the
+ * payment read model and its lifecycle statuses; `view` is the one place that will read its
+ * status ahead of ours once it exists, and until its first event a payment reads as `accepted`.
+ */
+import type { Pool, PoolClient } from '../../lib/postgres.ts';
+import { inTransaction } from '../../lib/postgres.ts';
+import { guarded } from '../errors.ts';
+
+export interface PaymentRow {
+  paymentId: string;
+  merchantOrderId: string;
+  amountMinor: number;
+  currency: string;
+  method: string;
+  status: string;
+  createdAt: string;
+}
+
+export interface NewPayment {
+  paymentId: string;
+  merchantId: string;
+  merchantOrderId: string;
+  amountMinor: number;
+  currency: string;
+  method: string;
+  requestDigest: string;
+}
+
+export type InsertOutcome =
+  | { kind: 'inserted' }
+  | { kind: 'same_payment' }
+  | { kind: 'key_reused' }
+  | { kind: 'duplicate_order'; paymentId: string };
+
+interface DbRow {
+  payment_id: string;
+  merchant_order_id: string;
+  amount_minor: string;
+  currency: string;
+  method: string;
+  status: string;
+  created_at: Date;
+}
+
+const COLUMNS = 'payment_id, merchant_order_id, amount_minor, currency, method, status, created_at';
+
+function view(row: DbRow): PaymentRow {
+  return {
+    paymentId: row.payment_id,
+    merchantOrderId: row.merchant_order_id,
+    // Bounded by the per-currency limits, far below 2^53.
+    amountMinor: Number(row.amount_minor),
+    currency: row.currency,
+    method: row.method,
+    status: row.status,
+    createdAt: row.created_at.toISOString(),
+  };
+}
+
+export class PaymentRepository {
+  constructor(private readonly pool: Pool) {}
+
+  /**
+   * Inserts the payment and runs `produce` before committing. A conflict (same derived id, or the
+   * merchant's order id taken) produces nothing and says which conflict it was.
+   */
+  async insertAndProduce(payment: NewPayment, produce: () => Promise<void>): Promise<InsertOutcome> {
+    const inserted = await guarded('postgres', () =>
+      inTransaction(this.pool, async (client: PoolClient) => {
+        const { rowCount } = await client.query(
+          `INSERT INTO accepted_payments (payment_id, merchant_id, merchant_order_id, amount_minor, currency, method, status, request_hash)
+           VALUES ($1, $2, $3, $4, $5, $6, 'accepted', $7) ON CONFLICT DO NOTHING`,
+          [payment.paymentId, payment.merchantId, payment.merchantOrderId, payment.amountMinor, payment.currency, payment.method, payment.requestDigest],
+        );
+        if (rowCount !== 1) return false;
+        await produce();
+        return true;
+      }),
+    );
+    if (inserted) return { kind: 'inserted' };
+    const { rows } = await guarded(
+      'postgres',
+      this.pool.query<{ payment_id: string; merchant_id: string; request_hash: string }>(
+        'SELECT payment_id, merchant_id, request_hash FROM accepted_payments WHERE payment_id = $1 OR (merchant_id = $2 AND merchant_order_id = $3)',
+        [payment.paymentId, payment.merchantId, payment.merchantOrderId],
+      ),
+    );
+    const sameId = rows.find((r) => r.payment_id === payment.paymentId);
+    if (sameId !== undefined) return sameId.merchant_id === payment.merchantId && sameId.request_hash === payment.requestDigest ? { kind: 'same_payment' } : { kind: 'key_reused' };
+    const other = rows[0];
+    // The row that conflicted was deleted in between: not possible, rows are never deleted.
+    if (other === undefined) throw new Error('insert conflicted but no conflicting payment exists');
+    return { kind: 'duplicate_order', paymentId: other.payment_id };
+  }
+
+  async find(merchantId: string, paymentId: string): Promise<PaymentRow | undefined> {
+    const { rows } = await guarded('postgres', this.pool.query<DbRow>(`SELECT ${COLUMNS} FROM accepted_payments WHERE payment_id = $1 AND merchant_id = $2`, [paymentId, merchantId]));
+    return rows[0] === undefined ? undefined : view(rows[0]);
+  }
+
+  /** Newest first; the cursor is the (createdAt, paymentId) of the last row of the previous page. */
+  async list(merchantId: string, filter: { merchantOrderId?: string; status?: string; limit: number; after?: { createdAt: string; paymentId: string } }): Promise<PaymentRow[]> {
+    const where = ['merchant_id = $1'];
+    const args: unknown[] = [merchantId];
+    if (filter.merchantOrderId !== undefined) where.push(`merchant_order_id = $${args.push(filter.merchantOrderId)}`);
+    if (filter.status !== undefined) where.push(`status = $${args.push(filter.status)}`);
+    if (filter.after !== undefined) where.push(`(created_at, payment_id) < ($${args.push(filter.after.createdAt)}::timestamptz, $${args.push(filter.after.paymentId)})`);
+    const sql = `SELECT ${COLUMNS} FROM accepted_payments WHERE ${where.join(' AND ')} ORDER BY created_at DESC, payment_id DESC LIMIT $${args.push(filter.limit)}`;
+    const { rows } = await guarded('postgres', this.pool.query<DbRow>(sql, args));
+    return rows.map(view);
+  }
+
+  /**
+   * Records a refund and runs `produce` before committing, unless the payment's refunds would add
+   * up to more than its amount. The payment row is locked so concurrent refunds are serialised.
+   */
+  async refundAndProduce(
+    merchantId: string,
+    paymentId: string,
+    refund: { refundId: string; amountMinor: number; reason: string },
+    produce: (payment: PaymentRow) => Promise<void>,
+  ): Promise<{ kind: 'inserted' | 'exists' | 'not_found' } | { kind: 'exceeds'; refundableMinor: number }> {
+    return guarded('postgres', () =>
+      inTransaction(this.pool, async (client) => {
+        const found = await client.query<DbRow>(`SELECT ${COLUMNS} FROM accepted_payments WHERE payment_id = $1 AND merchant_id = $2 FOR UPDATE`, [paymentId, merchantId]);
+        const row = found.rows[0];
+        if (row === undefined) return { kind: 'not_found' as const };
+        const existing = await client.query('SELECT 1 FROM accepted_refunds WHERE refund_id = $1', [refund.refundId]);
+        if (existing.rowCount === 1) return { kind: 'exists' as const };
+        const sum = await client.query<{ total: string }>('SELECT COALESCE(SUM(amount_minor), 0)::text AS total FROM accepted_refunds WHERE payment_id = $1', [paymentId]);
+        const refundableMinor = Number(row.amount_minor) - Number(sum.rows[0]?.total ?? '0');
+        if (refund.amountMinor > refundableMinor) return { kind: 'exceeds' as const, refundableMinor };
+        await client.query('INSERT INTO accepted_refunds (refund_id, payment_id, amount_minor, reason) VALUES ($1, $2, $3, $4)', [refund.refundId, paymentId, refund.amountMinor, refund.reason]);
+        await produce(view(row));
+        return { kind: 'inserted' as const };
+      }),
+    );
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * The merchant payment routes under /v1 (authenticated and rate-limited by the scope's hooks).
+ * Each reads validate → load → decide → persist → emit: the schema and the checks below, the
+ * idempotency record, then the accepted row and the Kafka command in one step.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { PaymentCommand } from '../../schemas/types.ts';
+import { currencySpec } from '../currencies.ts';
+import { ApiError } from '../errors.ts';
+import { commandIdFor, paymentIdFor } from '../ids.ts';
+import type { IdempotencyStore, StoredResponse } from '../idempotency.ts';
+import { idempotencyKeyOf } from '../idempotency.ts';
+import { merchantOf } from '../plugins/auth.ts';
+import { createPaymentSchema, type CreatePaymentRequest, type PaymentMethodName } from '../payments/schemas.ts';
+import type { PaymentRepository } from '../payments/repository.ts';
+import { traceparentFor, type CommandSink } from '../commands.ts';
+
+export interface PaymentRouteDeps {
+  payments: PaymentRepository;
+  idempotency: IdempotencyStore;
+  commands: CommandSink;
+  nowMs: () => number;
+}
+
+/** Metadata keys the API itself fills with the request parts the command schema has no field for. */
+export const RESERVED_METADATA_PREFIX = 'paystream.';
+
+const AVRO_METHOD: Record<PaymentMethodName, 'CARD' | 'WALLET' | 'BANK_TRANSFER'> = { card: 'CARD', wallet_a: 'WALLET', wallet_b: 'WALLET', bank: 'BANK_TRANSFER' };
+
+function checkBusinessRules(body: CreatePaymentRequest): void {
+  const spec = currencySpec(body.currency);
+  if (spec === undefined) throw new ApiError('currency_unsupported', `${body.currency} is not a supported currency`);
+  if (body.amountMinor > spec.amountMinorMax) throw new ApiError('amount_above_limit', `amountMinor is at most ${spec.amountMinorMax} for ${body.currency}`, { extensions: { amountMinorMax: spec.amountMinorMax } });
+  for (const key of Object.keys(body.metadata ?? {})) {
+    if (key.startsWith(RESERVED_METADATA_PREFIX)) throw new ApiError('metadata_key_reserved', `metadata keys starting with "${RESERVED_METADATA_PREFIX}" are reserved`);
+  }
+}
+
+/**
+ * The command's schema carries method, reference and metadata; the wallet variant, customer and
+ * notify URL ride in reserved metadata keys until the schema grows fields for them.
+ */
+function createCommand(merchantId: string, paymentId: string, idempotencyKey: string, body: CreatePaymentRequest, nowMs: number): PaymentCommand {
+  const metadata: Record<string, string> = Object.fromEntries([
+    ...Object.entries(body.metadata ?? {}),
+    ['paystream.method', body.method],
+    ['paystream.customer.id', body.customer.id],
+    ['paystream.customer.ip', body.customer.ip],
+    ['paystream.customer.deviceId', body.customer.deviceId],
+    ...(body.notifyUrl === undefined ? [] : [['paystream.notifyUrl', body.notifyUrl]]),
+  ]);
+  return {
+    commandId: commandIdFor('create', paymentId),
+    paymentId,
+    merchantId,
+    issuedAtMs: nowMs,
+    body: {
+      'paystream.CreatePayment': {
+        amountMinor: BigInt(body.amountMinor),
+        currency: body.currency,
+        method: AVRO_METHOD[body.method],
+        merchantReference: body.merchantOrderId,
+        idempotencyKey,
+        customerCountry: null,
+        description: body.description ?? null,
+        metadata,
+      },
+    },
+  };
+}
+
+export function replay(reply: FastifyReply, response: StoredResponse): FastifyReply {
+  return reply.code(response.status).header('idempotent-replayed', 'true').send(response.body);
+}
+
+/**
+ * Runs `work` under the request's Idempotency-Key: a stored response is replayed, a lock taken
+ * otherwise; a 202 is stored for IDEMPOTENCY_TTL_S, any failure releases the lock.
+ */
+export async function idempotent(
+  deps: Pick<PaymentRouteDeps, 'idempotency'>,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  work: (key: string) => Promise<StoredResponse>,
+): Promise<FastifyReply> {
+  const merchant = merchantOf(request);
+  const key = idempotencyKeyOf(request.headers['idempotency-key']);
+  const scope = `${request.method} ${request.routeOptions.url ?? ''}`;
+  const digest = `${request.method} ${request.url}\n${request.bodyDigest}`;
+  const begun = await deps.idempotency.begin(merchant.merchantId, scope, key, digest);
+  if (begun.kind === 'replay') return replay(reply, begun.response);
+  let response: StoredResponse;
+  try {
+    response = await work(key);
+  } catch (err) {
+    await deps.idempotency.release(merchant.merchantId, scope, key, begun.token).catch((releaseErr: unknown) => request.log.warn({ err: releaseErr }, 'could not release an idempotency lock; it expires on its own'));
+    throw err;
+  }
+  // The command is durable now: if Redis fails at this last step the merchant still gets the 202;
+  // a retry then finds the accepted row by its derived id and is answered the same.
+  await deps.idempotency.complete(merchant.merchantId, scope, key, digest, begun.token, response).catch((err: unknown) => request.log.warn({ err }, 'could not store an idempotent response'));
+  return reply.code(response.status).send(response.body);
+}
+
+export async function registerPaymentRoutes(app: FastifyInstance, deps: PaymentRouteDeps): Promise<void> {
+  app.post('/payments', { schema: createPaymentSchema }, async (request, reply) => {
+    const body = request.body as CreatePaymentRequest;
+    const merchant = merchantOf(request);
+    checkBusinessRules(body);
+    return idempotent(deps, request, reply, async (key) => {
+      const paymentId = paymentIdFor(merchant.merchantId, key);
+      const command = createCommand(merchant.merchantId, paymentId, key, body, deps.nowMs());
+      const outcome = await deps.payments.insertAndProduce(
+        { paymentId, merchantId: merchant.merchantId, merchantOrderId: body.merchantOrderId, amountMinor: body.amountMinor, currency: body.currency, method: body.method, requestDigest: request.bodyDigest },
+        () => deps.commands.send(command, traceparentFor(request.headers.traceparent)),
+      );
+      switch (outcome.kind) {
+        case 'inserted':
+        case 'same_payment':
+          return { status: 202, body: { paymentId, status: 'accepted' } };
+        case 'key_reused':
+          throw new ApiError('idempotency_key_reuse', 'this Idempotency-Key was already used for another payment');
+        case 'duplicate_order':
+          throw new ApiError('duplicate_merchant_order', `merchantOrderId ${body.merchantOrderId} already belongs to payment ${outcome.paymentId}`, { extensions: { paymentId: outcome.paymentId } });
+        default:
+          return outcome satisfies never;
+      }
+    });
+  });
+}

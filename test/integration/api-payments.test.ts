@@ -1,0 +1,198 @@
+/**
+ * The ingress API on real PostgreSQL, Redis, Kafka broker and schema registry: payment creation
+ * through to a decoded command on payments.commands, idempotency, reads scoped per merchant,
+ * cancel and refunds.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ApiHarness, paymentBody } from '../../api/testing/harness.ts';
+import type { CreatedMerchant } from '../../api/merchants/store.ts';
+import { readAll } from '../../streams/runtime/testing/read-all.ts';
+import { COMMANDS_TOPIC } from '../../api/commands.ts';
+
+const h = new ApiHarness();
+let merchant: CreatedMerchant;
+let other: CreatedMerchant;
+
+before(async () => {
+  await h.start();
+  merchant = await h.createMerchant('Shop A');
+  other = await h.createMerchant('Shop B');
+});
+after(() => h.close());
+
+function create(body: Record<string, unknown>, key: string, who: CreatedMerchant = merchant) {
+  return h.request(who, { method: 'POST', url: '/v1/payments', body, headers: { 'idempotency-key': key } });
+}
+
+describe('POST /v1/payments', () => {
+  test('a valid payment is answered 202 only once its Avro command is in payments.commands', async () => {
+    const before = await h.commandCount();
+    const body = paymentBody({ amountMinor: 4200, currency: 'USD', method: 'wallet_a', description: 'two books' });
+    const res = await create(body, 'key-create-1');
+    assert.equal(res.statusCode, 202, res.body);
+    const { paymentId, status } = res.json<{ paymentId: string; status: string }>();
+    assert.match(paymentId, /^pay_/);
+    assert.equal(status, 'accepted');
+    assert.equal(await h.commandCount(), before + 1);
+    const records = await readAll(h.kafka, COMMANDS_TOPIC);
+    const mine = records.find((r) => r.key === paymentId);
+    assert.ok(mine !== undefined);
+    const raw = await readRawValue(paymentId);
+    const command = await h.codec.decode('PaymentCommand', raw);
+    assert.equal(command.paymentId, paymentId);
+    const create_ = 'paystream.CreatePayment' in command.body ? command.body['paystream.CreatePayment'] : undefined;
+    assert.ok(create_ !== undefined);
+    assert.equal(create_.amountMinor, 4200n);
+    assert.equal(create_.currency, 'USD');
+    assert.equal(create_.method, 'WALLET');
+    assert.equal(create_.merchantReference, body.merchantOrderId);
+    assert.equal(create_.metadata['paystream.method'], 'wallet_a');
+    assert.equal(create_.metadata.cart, '42');
+  });
+
+  test('a GET right after the 202 finds the payment', async () => {
+    const res = await create(paymentBody(), 'key-get-after');
+    const { paymentId } = res.json<{ paymentId: string }>();
+    const got = await h.request(merchant, { method: 'GET', url: `/v1/payments/${paymentId}` });
+    assert.equal(got.statusCode, 200, got.body);
+    assert.equal(got.json<{ status: string }>().status, 'accepted');
+    assert.equal(got.json<{ amountMinor: number }>().amountMinor, 1250);
+  });
+
+  test('the same key and body replays the first response with Idempotent-Replayed', async () => {
+    const body = paymentBody();
+    const first = await create(body, 'key-replay');
+    const count = await h.commandCount();
+    const second = await create(body, 'key-replay');
+    assert.equal(second.statusCode, 202);
+    assert.equal(second.headers['idempotent-replayed'], 'true');
+    assert.deepEqual(second.json(), first.json());
+    assert.equal(await h.commandCount(), count);
+  });
+
+  test('the same key with another body is 422 idempotency_key_reuse', async () => {
+    await create(paymentBody(), 'key-reuse');
+    const res = await create(paymentBody({ amountMinor: 999 }), 'key-reuse');
+    assert.equal(res.statusCode, 422);
+    assert.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8');
+    assert.equal(res.json<{ code: string }>().code, 'idempotency_key_reuse');
+  });
+
+  test('100 concurrent requests with one key write exactly one command', async () => {
+    const body = paymentBody();
+    const before = await h.commandCount();
+    const answers = await Promise.all(Array.from({ length: 100 }, () => create(body, 'key-concurrent')));
+    const statuses = answers.map((r) => r.statusCode);
+    assert.ok(statuses.every((s) => s === 202 || s === 409), JSON.stringify(statuses));
+    const fresh = answers.filter((r) => r.statusCode === 202 && r.headers['idempotent-replayed'] === undefined);
+    assert.equal(fresh.length, 1);
+    for (const r of answers.filter((a) => a.statusCode === 409)) assert.equal(r.json<{ code: string }>().code, 'idempotency_key_in_use');
+    assert.equal(await h.commandCount(), before + 1);
+    const replay = await create(body, 'key-concurrent');
+    assert.equal(replay.headers['idempotent-replayed'], 'true');
+  });
+
+  test('a second payment with an existing merchantOrderId is 409 naming the existing payment', async () => {
+    const body = paymentBody();
+    const first = await create(body, 'key-dup-1');
+    const res = await create({ ...body, amountMinor: 77 }, 'key-dup-2');
+    assert.equal(res.statusCode, 409);
+    const problem = res.json<{ code: string; paymentId: string; requestId: string }>();
+    assert.equal(problem.code, 'duplicate_merchant_order');
+    assert.equal(problem.paymentId, first.json<{ paymentId: string }>().paymentId);
+    assert.match(problem.requestId, /^req_/);
+  });
+
+  test('an Idempotency-Key is required and must be printable', async () => {
+    const missing = await h.request(merchant, { method: 'POST', url: '/v1/payments', body: paymentBody() });
+    assert.equal(missing.json<{ code: string }>().code, 'idempotency_key_missing');
+    const long = await create(paymentBody(), 'k'.repeat(256));
+    assert.equal(long.json<{ code: string }>().code, 'idempotency_key_invalid');
+    const control = await create(paymentBody(), 'tab\there');
+    assert.equal(control.json<{ code: string }>().code, 'idempotency_key_invalid');
+  });
+});
+
+describe('reads', () => {
+  test('another merchant’s payment is 404, like one that does not exist', async () => {
+    const { paymentId } = (await create(paymentBody(), 'key-cross')).json<{ paymentId: string }>();
+    const res = await h.request(other, { method: 'GET', url: `/v1/payments/${paymentId}` });
+    assert.equal(res.statusCode, 404);
+    assert.equal(res.json<{ code: string }>().code, 'payment_not_found');
+    const missing = await h.request(merchant, { method: 'GET', url: '/v1/payments/pay_nothing' });
+    assert.equal(missing.json<{ code: string }>().code, 'payment_not_found');
+    const list = await h.request(other, { method: 'GET', url: '/v1/payments' });
+    assert.ok(list.json<{ items: { paymentId: string }[] }>().items.every((p) => p.paymentId !== paymentId));
+  });
+
+  test('the list pages newest first with a cursor and filters by merchantOrderId', async () => {
+    const shop = await h.createMerchant('Shop C');
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i += 1) ids.push((await create(paymentBody({ merchantOrderId: `c-${i}` }), `key-list-${i}`, shop)).json<{ paymentId: string }>().paymentId);
+    const seen: string[] = [];
+    let url = '/v1/payments?limit=2';
+    for (let page = 0; page < 5; page += 1) {
+      const res = await h.request(shop, { method: 'GET', url });
+      assert.equal(res.statusCode, 200, res.body);
+      const { items, nextCursor } = res.json<{ items: { paymentId: string }[]; nextCursor: string | null }>();
+      seen.push(...items.map((p) => p.paymentId));
+      if (nextCursor === null) break;
+      url = `/v1/payments?limit=2&cursor=${nextCursor}`;
+    }
+    assert.deepEqual([...seen].sort(), [...ids].sort());
+    const one = await h.request(shop, { method: 'GET', url: '/v1/payments?merchantOrderId=c-3' });
+    assert.deepEqual(one.json<{ items: { paymentId: string }[] }>().items.map((p) => p.paymentId), [ids[3]]);
+    const bad = await h.request(shop, { method: 'GET', url: '/v1/payments?limit=1000' });
+    assert.equal(bad.json<{ code: string }>().code, 'invalid_request');
+    const badCursor = await h.request(shop, { method: 'GET', url: '/v1/payments?cursor=xyz' });
+    assert.equal(badCursor.json<{ code: string }>().code, 'invalid_request');
+  });
+});
+
+describe('cancel and refunds', () => {
+  test('a cancel becomes a command; another merchant cannot cancel', async () => {
+    const { paymentId } = (await create(paymentBody(), 'key-cancel')).json<{ paymentId: string }>();
+    const before = await h.commandCount();
+    const res = await h.request(merchant, { method: 'POST', url: `/v1/payments/${paymentId}/cancel`, body: { reason: 'customer changed mind' } });
+    assert.equal(res.statusCode, 202, res.body);
+    assert.equal(await h.commandCount(), before + 1);
+    const foreign = await h.request(other, { method: 'POST', url: `/v1/payments/${paymentId}/cancel`, body: {} });
+    assert.equal(foreign.statusCode, 404);
+  });
+
+  test('refunds are commands and never add up to more than the payment', async () => {
+    const { paymentId } = (await create(paymentBody({ amountMinor: 1000 }), 'key-refund')).json<{ paymentId: string }>();
+    const refund = (amountMinor: number, key: string) => h.request(merchant, { method: 'POST', url: `/v1/payments/${paymentId}/refunds`, body: { amountMinor }, headers: { 'idempotency-key': key } });
+    const before = await h.commandCount();
+    assert.equal((await refund(600, 'r1')).statusCode, 202);
+    const replayed = await refund(600, 'r1');
+    assert.equal(replayed.headers['idempotent-replayed'], 'true');
+    const tooMuch = await refund(401, 'r2');
+    assert.equal(tooMuch.statusCode, 422);
+    assert.equal(tooMuch.json<{ code: string }>().code, 'refund_exceeds_amount');
+    assert.equal((await refund(400, 'r3')).statusCode, 202);
+    assert.equal(await h.commandCount(), before + 2);
+  });
+});
+
+async function readRawValue(paymentId: string): Promise<Buffer> {
+  const consumer = h.kafka.consumer({ groupId: `raw-${paymentId}`, maxWaitTimeInMs: 200 });
+  await consumer.connect();
+  await consumer.subscribe({ topic: COMMANDS_TOPIC, fromBeginning: true });
+  try {
+    return await new Promise<Buffer>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('command not found')), 15_000);
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          if (message.key?.toString() === paymentId && message.value !== null) {
+            clearTimeout(timer);
+            resolve(message.value);
+          }
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+}
