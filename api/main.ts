@@ -1,0 +1,89 @@
+/**
+ * Runs the ingress API: `npx tsx api/main.ts` (with `paystream up` running, or with
+ * DATABASE_URL, REDIS_URL, KAFKA_BROKERS and SCHEMA_REGISTRY_URL set). Listens on
+ * API_HOST:API_PORT; /metrics, /healthz and /readyz are served on the same port.
+ */
+import { pino } from 'pino';
+import { loadConfig, type Config } from '../lib/config.ts';
+import { PaystreamError } from '../lib/errors.ts';
+import { createKafka } from '../lib/kafka.ts';
+import { createLogger, type Logger } from '../lib/logger.ts';
+import { createMetricsRegistry } from '../lib/metrics.ts';
+import { createPool } from '../lib/postgres.ts';
+import { createRedis } from '../lib/redis.ts';
+import { Secret } from '../lib/secret.ts';
+import { createShutdown } from '../lib/shutdown.ts';
+import { readEndpoints } from '../ops/embedded/launcher.ts';
+import { AvroCodec } from '../schemas/codec.ts';
+import { buildApp } from './app.ts';
+import { COMMANDS_TOPIC, KafkaCommandSink } from './commands.ts';
+import { resolveMasterKey } from './merchants/master-key.ts';
+import { MerchantStore } from './merchants/store.ts';
+
+interface Endpoints {
+  databaseUrl: Secret;
+  redisUrl: Secret;
+  kafkaBrokers: string[];
+  schemaRegistryUrl: string;
+  /** Embedded services register schemas on first use; production registers them ahead of deploys. */
+  embeddedRegistry: boolean;
+}
+
+function endpoints(config: Readonly<Config>): Endpoints {
+  const running = readEndpoints(config.dataDir)?.services;
+  const need = (what: string, value: string | undefined): string => {
+    if (value === undefined) throw new PaystreamError('no_endpoint', `${what} is not set and no \`paystream up\` is running on ${config.dataDir}`);
+    return value;
+  };
+  return {
+    databaseUrl: config.databaseUrl ?? new Secret(need('DATABASE_URL', running?.postgres?.url)),
+    redisUrl: config.redisUrl ?? new Secret(need('REDIS_URL', running?.redis?.url)),
+    kafkaBrokers: config.kafkaBrokers?.map((b) => `${b.host}:${b.port}`) ?? need('KAFKA_BROKERS', running?.kafka?.url).split(','),
+    schemaRegistryUrl: config.schemaRegistryUrl ?? need('SCHEMA_REGISTRY_URL', running?.schemaRegistry?.url),
+    embeddedRegistry: config.schemaRegistryUrl === undefined,
+  };
+}
+
+export async function startApi(config: Readonly<Config>, logger: Logger): Promise<{ url: string; close(): Promise<void> }> {
+  const found = endpoints(config);
+  const pool = createPool({ url: found.databaseUrl, logger, applicationName: `${config.kafkaClientId}-api` });
+  const redis = createRedis({ url: found.redisUrl, logger, connectionName: `${config.kafkaClientId}-api` });
+  const kafka = createKafka({ brokers: found.kafkaBrokers, clientId: `${config.kafkaClientId}-api`, logger });
+  const admin = kafka.admin();
+  const codec = new AvroCodec({ registryUrl: found.schemaRegistryUrl, clientId: `${config.kafkaClientId}-api`, autoRegister: found.embeddedRegistry });
+  const commands = new KafkaCommandSink(kafka, codec);
+  const app = await buildApp({
+    logger,
+    pool,
+    redis,
+    commands,
+    merchants: new MerchantStore(pool, resolveMasterKey(config, config.dataDir)),
+    registry: createMetricsRegistry({ role: 'api' }),
+    kafkaReady: async () => {
+      await admin.connect();
+      await admin.fetchTopicMetadata({ topics: [COMMANDS_TOPIC] });
+    },
+  });
+  const url = await app.listen({ host: config.apiHost, port: config.apiPort });
+  logger.info({ url }, 'ingress API listening');
+  return {
+    url,
+    async close() {
+      await app.close();
+      await commands.close();
+      await admin.disconnect();
+      redis.disconnect();
+      await pool.end();
+    },
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.logLevel, name: 'api', destination: pino.destination(2) });
+  const shutdown = createShutdown({ graceMs: config.shutdownGraceMs, logger });
+  shutdown.installSignalHandlers();
+  const api = await startApi(config, logger);
+  shutdown.add('ingress API', () => api.close());
+  process.stdout.write(`ingress API on ${api.url}\n`);
+}
