@@ -88,10 +88,13 @@ test('three kcat members share three partitions, and survivors take over from a 
   const c = new ChildRun(KCAT, memberArgs(bootstrap, group, topic), { owner: t });
   await waitForAssignments([a, b, c], topic, onePartitionEach, 'one partition per member');
 
+  // A rejoin inside one rebalance may be answered with the same generation (spec §6), so the
+  // first member's generations never decrease and take at least three values.
   const genA = generations(a.stderr());
-  assert.ok(genA.length >= 3, `first member saw generations ${genA.join(',')}`);
-  assert.ok(genA.every((g, i) => i === 0 || g > (genA[i - 1] ?? 0)), `generations not increasing: ${genA.join(',')}`);
-  assert.equal(generations(c.stderr()).at(-1), genA.at(-1), 'all members in the same generation');
+  assert.ok(new Set(genA).size >= 3, `first member saw generations ${genA.join(',')}`);
+  assert.ok(genA.every((g, i) => i === 0 || g >= (genA[i - 1] ?? 0)), `generations went back: ${genA.join(',')}`);
+  const genC = generations(c.stderr()).at(-1);
+  assert.ok(genC !== undefined && genA.includes(genC), `third member's generation ${String(genC)} not one the first joined: ${genA.join(',')}`);
   // Members already in the group learn of each rebalance through Heartbeat error 27.
   assert.ok(/Heartbeat[^\n]*(REBALANCE_IN_PROGRESS|rebalance in progress)/i.test(a.stderr()), `no REBALANCE_IN_PROGRESS heartbeat\n${a.describe().slice(-3000)}`);
 
