@@ -20,6 +20,15 @@ export const IDEMPOTENCY_KEY_LENGTH_MAX = 255;
 export const IDEMPOTENCY_LOCK_TTL_MS = 30_000;
 /** How long a durable produce may take before the API answers 503. */
 export const PRODUCE_TIMEOUT_MS = 5_000;
+/**
+ * Commands from concurrent requests share one produce request (each still waits for acks=-1 on
+ * its own record): at most this many per batch...
+ */
+export const PRODUCE_BATCH_RECORDS_MAX = 500;
+/** ...and at most this many produce requests in flight; more requests wait and join the next batch. */
+export const PRODUCE_IN_FLIGHT_MAX = 4;
+/** Commands waiting for a produce slot; beyond this the API sheds load with 503 instead of queueing. */
+export const PRODUCE_QUEUE_RECORDS_MAX = 10_000;
 export const MERCHANT_ORDER_ID_LENGTH_MAX = 64;
 export const DESCRIPTION_LENGTH_MAX = 500;
 export const METADATA_ENTRIES_MAX = 20;
@@ -44,4 +53,5 @@ export const UNAVAILABLE_RETRY_AFTER_S = 2;
 assert.ok(NONCE_TTL_S >= 2 * SIGNATURE_SKEW_S_MAX, 'a nonce must be remembered for the whole window its timestamp is accepted in');
 assert.ok(IDEMPOTENCY_LOCK_TTL_MS > PRODUCE_TIMEOUT_MS * 2, 'the in-flight lock must outlive the produce deadline');
 assert.ok(LIST_LIMIT_DEFAULT <= LIST_LIMIT_MAX);
+assert.ok(PRODUCE_QUEUE_RECORDS_MAX >= PRODUCE_BATCH_RECORDS_MAX * PRODUCE_IN_FLIGHT_MAX);
 assert.ok(RATE_LIMIT_BURST >= RATE_LIMIT_PER_S);

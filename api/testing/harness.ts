@@ -17,6 +17,7 @@ import { createRedis, type Redis } from '../../lib/redis.ts';
 import { Secret } from '../../lib/secret.ts';
 import { waitUntil } from '../../lib/wait.ts';
 import { startBroker, type EmbeddedBroker } from '../../ops/embedded/kafka/index.ts';
+import { startKafka as startKafkaProcess } from '../../ops/embedded/kafka-service.ts';
 import { startPostgres, type EmbeddedPostgres } from '../../ops/embedded/postgres.ts';
 import { freePort } from '../../ops/embedded/ports.ts';
 import { startProcess, type ManagedProcess } from '../../ops/embedded/processes.ts';
@@ -37,6 +38,14 @@ export interface HarnessOptions {
   nowMs?: () => number;
   /** Produce deadline: short in tests that stop Kafka. */
   produceTimeoutMs?: number;
+  /** Embedded broker fsync interval; tests fsync every append, the benchmark uses the default. */
+  brokerFsyncIntervalMs?: number;
+  postgresPoolSize?: number;
+  /**
+   * Run the broker as its own process (as `paystream up` does) instead of in this one, so it does
+   * not share the API's event loop; such a broker cannot be restarted by the harness.
+   */
+  brokerProcess?: boolean;
 }
 
 export interface SignedRequest {
@@ -60,7 +69,7 @@ export class ApiHarness {
   codec!: AvroCodec;
   merchants!: MerchantStore;
   private postgres!: EmbeddedPostgres;
-  private broker: EmbeddedBroker | undefined;
+  private broker: Pick<EmbeddedBroker, 'close'> | undefined;
   private registry!: RunningSchemaRegistry;
   private redisProcess: ManagedProcess | undefined;
   private sink!: KafkaCommandSink;
@@ -94,15 +103,21 @@ export class ApiHarness {
     await migrateUp(this.postgres.url, this.logger);
     this.redisPort = await freePort(HOST);
     await this.startRedis();
-    this.kafkaPort = await freePort(HOST);
-    await this.startKafka();
+    if (this.options.brokerProcess === true) {
+      const proc = await startKafkaProcess({ dataDir: join(this.dir, 'kafka'), host: HOST, fsyncIntervalMs: this.options.brokerFsyncIntervalMs ?? 0, logLevel: 'warn', logger: this.logger });
+      this.kafkaPort = proc.port;
+      this.broker = { close: proc.stop };
+    } else {
+      this.kafkaPort = await freePort(HOST);
+      await this.startKafka();
+    }
     this.kafka = createKafka({ brokers: [`${HOST}:${this.kafkaPort}`], clientId: 'api-test', logger: this.logger, retry: { retries: 2, initialRetryTimeMs: 100, maxRetryTimeMs: 500 }, connectionTimeoutMs: 1_000, requestTimeoutMs: 5_000 });
     this.admin = this.kafka.admin();
     await this.admin.connect();
     await this.admin.createTopics({ topics: [{ topic: COMMANDS_TOPIC, numPartitions: 3, replicationFactor: 1 }], waitForLeaders: true });
     this.registry = await startSchemaRegistry({ kafkaBrokers: [`${HOST}:${this.kafkaPort}`], host: HOST, port: 0, logger: this.logger, topic: '_schemas' });
     this.codec = new AvroCodec({ registryUrl: this.registry.url, clientId: 'api-test', autoRegister: true });
-    this.pool = createPool({ url: this.postgres.url, logger: this.logger, applicationName: 'api-test' });
+    this.pool = createPool({ url: this.postgres.url, logger: this.logger, applicationName: 'api-test', ...(this.options.postgresPoolSize === undefined ? {} : { poolSize: this.options.postgresPoolSize }) });
     this.redis = createRedis({ url: new Secret(`redis://${HOST}:${this.redisPort}`), logger: this.logger, connectionName: 'api-test' });
     this.sink = new KafkaCommandSink(this.kafka, this.codec, this.options.produceTimeoutMs);
     this.merchants = new MerchantStore(this.pool, new Secret(randomBytes(32).toString('hex')));
@@ -141,7 +156,7 @@ export class ApiHarness {
   }
 
   async startKafka(): Promise<void> {
-    this.broker = await startBroker({ dataDir: join(this.dir, 'kafka'), host: HOST, port: this.kafkaPort, autoCreateTopics: false, fsyncIntervalMs: 0 }, { logger: this.logger });
+    this.broker = await startBroker({ dataDir: join(this.dir, 'kafka'), host: HOST, port: this.kafkaPort, autoCreateTopics: false, fsyncIntervalMs: this.options.brokerFsyncIntervalMs ?? 0 }, { logger: this.logger });
   }
 
   async stopKafka(): Promise<void> {
