@@ -45,7 +45,9 @@ export function buildProgram(): Command {
   const program = new Command('paystream')
     .description('paystream: a Kafka-centred payment pipeline')
     .option('--data-dir <dir>', 'data directory of the embedded services (default: PAYSTREAM_DATA_DIR or .paystream)')
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // Options after a subcommand belong to it, so `broker` can pass its flags through untouched.
+    .enablePositionalOptions();
 
   const dataDirOf = (cmd: Command, config: Readonly<Config>): string => (cmd.optsWithGlobals() as { dataDir?: string }).dataDir ?? config.dataDir;
 
@@ -113,6 +115,7 @@ export function buildProgram(): Command {
     .command('broker')
     .description('run the embedded Kafka-protocol broker in the foreground')
     .allowUnknownOption(true)
+    .passThroughOptions()
     .helpOption(false)
     .argument('[args...]')
     .action(async (args: string[]) => {
