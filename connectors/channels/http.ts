@@ -1,56 +1,102 @@
 /**
  * One HTTP exchange with a channel, classified by what it tells us about money: an answer,
  * surely-not-sent (connection refused: nothing reached the channel), or maybe-processed
- * (timeout, reset, cancel after the request left). Adapters turn these into results.
+ * (timeout, reset, cancel after the request may have left). Adapters turn these into results.
+ * node:http with keep-alive agents rather than fetch: several times less CPU per call, which
+ * matters when channel latency, not our CPU, should bound throughput.
  */
+import http from 'node:http';
+import https from 'node:https';
+import { CHANNEL_ANSWER_BYTES_MAX, CHANNEL_IDLE_SOCKETS_MAX, CHANNEL_SOCKETS_MAX } from './limits.ts';
 import { ChannelError, type CallOptions, type ChannelId } from './types.ts';
+
+export type HeaderRecord = Record<string, string | string[] | undefined>;
 
 export interface HttpAnswer {
   statusCode: number;
-  headers: Headers;
+  headers: HeaderRecord;
   body: string;
 }
 
-/** Error codes (from Node and undici) that mean the request never reached the channel. */
-const NOT_SENT_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+const agentOptions = { keepAlive: true, maxSockets: CHANNEL_SOCKETS_MAX, maxFreeSockets: CHANNEL_IDLE_SOCKETS_MAX, scheduling: 'lifo' } as const;
+const httpAgent = new http.Agent(agentOptions);
+const httpsAgent = new https.Agent(agentOptions);
 
-function causeCode(err: unknown): string | undefined {
-  let current: unknown = err;
-  for (let depth = 0; depth < 4 && typeof current === 'object' && current !== null; depth += 1) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    current = (current as { cause?: unknown }).cause;
+/** Error codes (from Node) that mean the request never reached the channel. */
+const NOT_SENT_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+class CallTimeout extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`no answer within ${timeoutMs} ms`);
+    this.name = 'CallTimeout';
   }
-  return undefined;
+}
+
+class CallAborted extends Error {
+  constructor() {
+    super('call cancelled by the caller');
+    this.name = 'CallAborted';
+  }
+}
+
+function classify(channelId: ChannelId, err: unknown): ChannelError {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  if (typeof code === 'string' && NOT_SENT_CODES.has(code)) {
+    return new ChannelError(channelId, 'channel_unavailable', `could not connect (${code})`, { charge: 'not_charged', cause: err });
+  }
+  if (err instanceof CallTimeout || err instanceof CallAborted) return new ChannelError(channelId, 'channel_timeout', err.message, { charge: 'unknown', cause: err });
+  return new ChannelError(channelId, 'channel_timeout', `connection lost mid-call (${typeof code === 'string' ? code : 'unknown'})`, { charge: 'unknown', cause: err });
 }
 
 /** Sends one request; resolves to the answer or rejects with a ChannelError saying whether money may have moved. */
-export async function exchange(channelId: ChannelId, url: string, init: { method: string; headers: Record<string, string>; body?: string }, defaultTimeoutMs: number, options: CallOptions = {}): Promise<HttpAnswer> {
+export function exchange(channelId: ChannelId, url: string, init: { method: string; headers: Record<string, string>; body?: string }, defaultTimeoutMs: number, options: CallOptions = {}): Promise<HttpAnswer> {
   const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
-  const signals = [AbortSignal.timeout(timeoutMs)];
-  if (options.signal !== undefined) signals.push(options.signal);
-  let response: Response;
-  let body: string;
-  try {
-    response = await fetch(url, { method: init.method, headers: init.headers, body: init.body ?? null, signal: AbortSignal.any(signals) });
-    body = await response.text();
-  } catch (err) {
-    const code = causeCode(err);
-    if (code !== undefined && NOT_SENT_CODES.has(code)) {
-      return Promise.reject(new ChannelError(channelId, 'channel_unavailable', `could not connect (${code})`, { charge: 'not_charged', cause: err }));
-    }
-    const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
-    return Promise.reject(new ChannelError(channelId, 'channel_timeout', timedOut ? `no answer within ${timeoutMs} ms` : `connection lost mid-call (${code ?? 'unknown'})`, { charge: 'unknown', cause: err }));
-  }
-  return { statusCode: response.status, headers: response.headers, body };
+  const target = new URL(url);
+  const secure = target.protocol === 'https:';
+  const body = init.body === undefined ? undefined : Buffer.from(init.body, 'utf8');
+  return new Promise<HttpAnswer>((resolve, reject) => {
+    if (options.signal?.aborted === true) return reject(classify(channelId, new CallAborted()));
+    const headers: Record<string, string> = { ...init.headers, ...(body === undefined ? {} : { 'content-length': String(body.length) }) };
+    const req = (secure ? https : http).request(target, { method: init.method, headers, agent: secure ? httpsAgent : httpAgent });
+    const timer = setTimeout(() => req.destroy(new CallTimeout(timeoutMs)), timeoutMs);
+    const onAbort = () => req.destroy(new CallAborted());
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const done = () => {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+    };
+    req.on('error', (err) => {
+      done();
+      reject(classify(channelId, err));
+    });
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > CHANNEL_ANSWER_BYTES_MAX) {
+          res.destroy(new ChannelError(channelId, 'malformed_response', `answer larger than ${CHANNEL_ANSWER_BYTES_MAX} bytes`, { charge: 'unknown' }));
+          return;
+        }
+        chunks.push(chunk);
+      });
+      res.on('end', () => {
+        done();
+        resolve({ statusCode: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') });
+      });
+      res.on('error', (err) => {
+        done();
+        reject(err instanceof ChannelError ? err : classify(channelId, err));
+      });
+    });
+    req.end(body);
+  });
 }
 
-export function header(headers: Headers, name: string): string | undefined {
-  return headers.get(name) ?? undefined;
-}
-
-/** Reads one header from an incoming request's header record (node lower-cases names). */
-export function incomingHeader(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+/** One header value (node lower-cases incoming names). */
+export function header(headers: HeaderRecord, name: string): string | undefined {
   const v = headers[name];
   return Array.isArray(v) ? v[0] : v;
 }
+
+export const incomingHeader = header;

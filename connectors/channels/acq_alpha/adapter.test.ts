@@ -96,7 +96,7 @@ test('acq_alpha 5xx and outages are errors that surely did not charge', async ()
   assert.ok(refused.status === 'error' && refused.error.code === 'channel_unavailable');
 });
 
-test('acq_alpha timeout is ambiguous and a status query resolves it either way', async () => {
+test('acq_alpha timeout or dropped connection is ambiguous and a status query resolves it either way', async () => {
   sandbox.admin.setBehaviour({ timeoutRate: 1, timeoutProcessedRate: 1, timeoutHoldMs: 10_000 });
   const charged = payment();
   const first = await alpha.createPayment(charged, { timeoutMs: 150 });
@@ -108,6 +108,12 @@ test('acq_alpha timeout is ambiguous and a status query resolves it either way',
     assert.ok(r.status === 'ambiguous', JSON.stringify(r));
     assert.equal(r.error.code, 'channel_timeout');
   }
+  sandbox.admin.setBehaviour({ timeoutRate: 1, timeoutHoldMs: 20 });
+  const reset = payment();
+  const dropped = await alpha.createPayment(reset, { timeoutMs: 5_000 });
+  sandbox.admin.setBehaviour({ timeoutRate: 0, timeoutHoldMs: 30_000 });
+  assert.ok(dropped.status === 'ambiguous' && dropped.error.code === 'channel_timeout', 'a connection dropped mid-call is ambiguous too');
+  assert.equal((await alpha.queryStatus({ attemptId: reset.attemptId })).status, 'approved');
   const resolved = await alpha.queryStatus({ attemptId: charged.attemptId });
   assert.equal(resolved.status, 'approved');
   assert.deepEqual(await alpha.queryStatus({ attemptId: lost.attemptId }), { status: 'not_found' });

@@ -5,7 +5,7 @@
  */
 import { sampleLatencyMs } from './behaviour.ts';
 import type { SandboxContext } from './core.ts';
-import { CALLBACK_QUEUE_MAX, CALLBACK_RETRY_DELAY_MS_MAX, CALLBACK_TIMEOUT_MS } from './limits.ts';
+import { CALLBACK_QUEUE_MAX, CALLBACK_RECORDS_MAX, CALLBACK_RETRY_DELAY_MS_MAX, CALLBACK_TIMEOUT_MS } from './limits.ts';
 
 export interface OutgoingCallback {
   /** The wallet's notification id (the same on every retry and duplicate). */
@@ -62,18 +62,26 @@ export class CallbackSender {
     const b = this.#ctx.behaviour.callbacks;
     if (this.#timers.size + this.#inFlight >= CALLBACK_QUEUE_MAX) {
       this.stats.dropped += 1;
-      this.#records.set(callback.id, { id: callback.id, url: callback.url, fate: 'dropped', attempts: 0, duplicated: false });
+      this.#remember({ id: callback.id, url: callback.url, fate: 'dropped', attempts: 0, duplicated: false });
       return;
     }
     if (this.#ctx.chance(b.lossRate)) {
       this.stats.lost += 1;
-      this.#records.set(callback.id, { id: callback.id, url: callback.url, fate: 'lost', attempts: 0, duplicated: false });
+      this.#remember({ id: callback.id, url: callback.url, fate: 'lost', attempts: 0, duplicated: false });
       return;
     }
     const record: CallbackRecord = { id: callback.id, url: callback.url, fate: 'scheduled', attempts: 0, duplicated: this.#ctx.chance(b.duplicateRate) };
-    this.#records.set(callback.id, record);
+    this.#remember(record);
     this.stats.scheduled += 1;
     this.#later(sampleLatencyMs(b.delay, this.#ctx.random), () => this.#attempt(callback, record));
+  }
+
+  #remember(record: CallbackRecord): void {
+    if (this.#records.size >= CALLBACK_RECORDS_MAX) {
+      const oldest = this.#records.keys().next();
+      if (oldest.done !== true) this.#records.delete(oldest.value);
+    }
+    this.#records.set(record.id, record);
   }
 
   close(): void {

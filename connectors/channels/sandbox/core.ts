@@ -3,6 +3,7 @@
  * journal, fee schedule) and the life of one API call — outage, injected 5xx, processing,
  * latency, and simulated timeouts that hold the answer back.
  */
+import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { FastifyReply } from 'fastify';
 import { Decimal } from 'decimal.js';
@@ -62,6 +63,8 @@ export class SandboxContext {
     this.fees = options.fees;
     this.log = options.log;
     this.#behaviour = applyBehaviourPatch(structuredClone(DEFAULT_BEHAVIOUR), options.behaviour ?? {});
+    // Every sleeping answer and in-flight callback listens for close; that is by design, not a leak.
+    setMaxListeners(0, this.#closing.signal);
   }
 
   get behaviour(): Behaviour {

@@ -39,3 +39,5 @@ assert.ok(LATENCY_MS_MAX <= TIMEOUT_HOLD_MS_MAX, 'a held response must outlast a
 assert.ok(AMOUNT_MINOR_MAX < 2n ** 63n, 'amounts must fit a signed 64-bit long');
 /** Callback URLs; browsers and proxies agree on about 2 KiB. */
 export const URL_LENGTH_MAX = 2048;
+/** Callback delivery records kept for inspection; the oldest are forgotten first. */
+export const CALLBACK_RECORDS_MAX = 100_000;
