@@ -55,10 +55,10 @@ export class SandboxContext {
   #behaviour: Behaviour;
   #nextId = 0;
 
-  constructor(options: { name: ChannelId; seed: number; clock: Clock; fees: FeeSchedule; behaviour?: BehaviourPatch; log?: Logger }) {
+  constructor(options: { name: ChannelId; seed: number; random?: Random; clock: Clock; fees: FeeSchedule; behaviour?: BehaviourPatch; log?: Logger }) {
     this.name = options.name;
     this.seed = options.seed;
-    this.random = seededRandom(options.seed);
+    this.random = options.random ?? seededRandom(options.seed);
     this.clock = options.clock;
     this.fees = options.fees;
     this.log = options.log;

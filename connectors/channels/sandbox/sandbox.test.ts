@@ -68,3 +68,41 @@ test('seeded latency draws repeat exactly and stay within bounds', () => {
   assert.ok(median > 70 && median < 140, `median ${median}`);
   assert.throws(() => applyBehaviourPatch(DEFAULT_BEHAVIOUR, { latency: { kind: 'fixed', ms: 10_000_000 } }), BehaviourError);
 });
+
+test('two sandboxes with the same seed make the same decisions and references', async () => {
+  const runs = [];
+  for (let i = 0; i < 2; i += 1) {
+    const c = generateSandboxCredentials('acq_alpha');
+    assert.equal(c.channelId, 'acq_alpha');
+    const s = await startSandboxAcquirer('acq_alpha', { credentials: c, seed: 99, behaviour: { declineRate: 0.5 } });
+    try {
+      for (let k = 0; k < 20; k += 1) {
+        const path = '/v2/payments';
+        const body = JSON.stringify({ request_id: `s-${k}:1`, merchant_reference: `s-${k}`, amount_minor: String(100 + k), currency: 'EUR', card: { token: 'tok_ok', exp_month: 12, exp_year: 2099 } });
+        const ts = String(Date.now());
+        const res = await fetch(`${s.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-alpha-key-id': c.merchant.keyId, 'x-alpha-timestamp': ts, 'x-alpha-signature': hmacSha256(c.merchant.secret, `${ts}.POST.${path}.${body}`, 'hex') }, body });
+        assert.equal(res.status, 201);
+      }
+      runs.push(s.journal.entries().map((e) => (e.kind === 'payment' ? [e.reference, e.state, e.declineReason] : [])));
+    } finally {
+      await s.close();
+    }
+  }
+  assert.deepEqual(runs[0], runs[1]);
+  const states = new Set(runs[0]?.map((r) => r[1]));
+  assert.ok(states.has('approved') && states.has('declined'), 'the rate produced both outcomes');
+});
+
+test('sandbox statement and its truth are served over the admin endpoint', async () => {
+  alpha.admin.setBehaviour({ statement: { extraCount: 1 } });
+  const date = new Date().toISOString().slice(0, 10);
+  const res = await fetch(`${alpha.url}/admin/statement?date=${date}`);
+  const truth = (await (await fetch(`${alpha.url}/admin/statement/truth?date=${date}`)).json()) as { discrepancies: Array<{ kind: string }> };
+  alpha.admin.setBehaviour({ statement: { extraCount: 0 } });
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-disposition') ?? '', /alpha-settlement-\d{8}\.csv/);
+  const text = await res.text();
+  assert.ok(text.startsWith('id,request_id,merchant_reference,'));
+  assert.deepEqual(truth.discrepancies.map((d) => d.kind), ['extra']);
+  assert.equal((await fetch(`${alpha.url}/admin/statement?date=yesterday`)).status, 400);
+});

@@ -20,6 +20,7 @@ import { SandboxContext, type CallCounters, type Clock, type FeeSchedule } from 
 import type { SandboxCredentials } from './credentials.ts';
 import type { Journal } from './journal.ts';
 import { REQUEST_BODY_BYTES_MAX } from './limits.ts';
+import type { Random } from './random.ts';
 import type { StatementFile } from './statement.ts';
 import { WALLET_A_FEES, walletAIsAck, walletAStatement, registerWalletA } from './wallet-a.ts';
 import { WALLET_B_FEES, walletBIsAck, walletBStatement, registerWalletB } from './wallet-b.ts';
@@ -31,6 +32,8 @@ export interface SandboxOptions {
   credentials: SandboxCredentials;
   /** Same seed, same run: latency, declines, errors, references and discrepancies. */
   seed?: number;
+  /** Replaces the seeded generator (e.g. one shared by a whole simulation). */
+  random?: Random;
   clock?: Clock;
   behaviour?: BehaviourPatch;
   /** Wallets: where callbacks go when a request names no notify URL. */
@@ -61,7 +64,7 @@ const STATEMENTS: Record<ChannelId, (ctx: SandboxContext, date: string) => State
 
 export async function startSandboxAcquirer(name: ChannelId, options: SandboxOptions): Promise<RunningSandbox> {
   assert.equal(options.credentials.channelId, name, 'credentials are for another channel');
-  const ctx = new SandboxContext({ name, seed: options.seed ?? 1, clock: options.clock ?? { nowMs: () => Date.now() }, fees: FEES[name], behaviour: options.behaviour ?? {}, ...(options.log === undefined ? {} : { log: options.log }) });
+  const ctx = new SandboxContext({ name, seed: options.seed ?? 1, ...(options.random === undefined ? {} : { random: options.random }), clock: options.clock ?? { nowMs: () => Date.now() }, fees: FEES[name], behaviour: options.behaviour ?? {}, ...(options.log === undefined ? {} : { log: options.log }) });
   const app = Fastify({ logger: false, bodyLimit: REQUEST_BODY_BYTES_MAX, forceCloseConnections: true });
   // Signatures cover the exact bytes, so bodies reach the protocols as raw text.
   app.removeAllContentTypeParsers();
