@@ -2,13 +2,15 @@
  * Builds the ingress API as a fastify instance from its dependencies (no I/O of its own at
  * build time), so tests call `app.inject()` on exactly what production listens with.
  *
- *   /v1/*            merchant routes: signature auth → rate limit → JSON check → schema → handler
+ *   /v1/payments*    merchant routes: signature auth → rate limit → JSON check → schema → handler
+ *   /v1/channels/:channel/notifications   channel callbacks, verified by the channel's adapter
  *   /openapi.json    generated from the route schemas; /docs renders it
  *   /healthz /readyz /metrics
  */
 import { randomBytes } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { Counter, Histogram, type Registry } from 'prom-client';
+import type { ChannelAdapter } from '../connectors/channels/types.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { Pool } from '../lib/postgres.ts';
 import type { Redis } from '../lib/redis.ts';
@@ -22,6 +24,7 @@ import problemPlugin from './plugins/problem.ts';
 import { registerRateLimit } from './plugins/rate-limit.ts';
 import { PaymentRepository } from './payments/repository.ts';
 import { problemSchema } from './payments/schemas.ts';
+import { registerChannelNotificationRoutes } from './routes/channel-notifications.ts';
 import { registerOpenApi } from './routes/openapi.ts';
 import { registerOpsRoutes, type ReadinessCheck } from './routes/ops.ts';
 import { registerPaymentActionRoutes } from './routes/payment-actions.ts';
@@ -39,6 +42,8 @@ export interface ApiDeps {
   kafkaReady: ReadinessCheck;
   nowMs?: () => number;
   rateLimit?: { burst: number; perSecond: number };
+  /** Channel adapters whose callbacks the API takes, by channel id. */
+  channels?: ReadonlyMap<string, ChannelAdapter>;
 }
 
 export const API_VERSION = '1.0.0';
@@ -47,6 +52,7 @@ function metrics(registry: Registry) {
   return {
     requests: new Histogram({ name: 'paystream_api_request_duration_seconds', help: 'API request latency by route and status', labelNames: ['route', 'status'] as const, registers: [registry], buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5] }),
     rejections: new Counter({ name: 'paystream_api_rejections_total', help: 'Requests answered with a problem document, by code', labelNames: ['code'] as const, registers: [registry] }),
+    channelNotifications: new Counter({ name: 'paystream_api_channel_notifications_total', help: 'Channel callbacks by channel and outcome (accepted, or the reason they were refused)', labelNames: ['channel', 'outcome'] as const, registers: [registry] }),
     authFailures: new Counter({ name: 'paystream_api_auth_failures_total', help: 'Signature checks that failed, by reason', labelNames: ['reason'] as const, registers: [registry] }),
   };
 }
@@ -82,6 +88,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
 
   const payments = new PaymentRepository(deps.pool);
   const routeDeps = { payments, idempotency: new IdempotencyStore(deps.redis), commands: deps.commands, nowMs };
+  // Channel callbacks carry the channel's own signature, not a merchant's: a scope of their own.
+  await app.register((channels) => registerChannelNotificationRoutes(channels, { channels: deps.channels ?? new Map(), commands: deps.commands, nowMs, received: m.channelNotifications }), { prefix: '/v1/channels' });
   await app.register(
     async (v1) => {
       await registerAuth(v1, { merchants: deps.merchants, redis: deps.redis, nowMs, failures: m.authFailures });

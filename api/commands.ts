@@ -14,14 +14,18 @@ import { randomBytes } from 'node:crypto';
 import type { Kafka, Producer } from '../lib/kafka.ts';
 import { JAVA_COMPATIBLE_PARTITIONER } from '../lib/kafka.ts';
 import type { AvroCodec } from '../schemas/codec.ts';
-import type { PaymentCommand } from '../schemas/types.ts';
+import type { ChannelNotification, PaymentCommand } from '../schemas/types.ts';
 import { guarded } from './errors.ts';
 import { PRODUCE_BATCH_RECORDS_MAX, PRODUCE_IN_FLIGHT_MAX, PRODUCE_QUEUE_RECORDS_MAX, PRODUCE_TIMEOUT_MS } from './limits.ts';
 
 export const COMMANDS_TOPIC = 'payments.commands';
+export const NOTIFICATIONS_TOPIC = 'channel.notifications';
 
 export interface CommandSink {
+  /** A payment command on payments.commands, key paymentId. */
   send(command: PaymentCommand, traceparent: string): Promise<void>;
+  /** A verified channel callback on channel.notifications, key paymentId. */
+  notify(notification: ChannelNotification, traceparent: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -35,6 +39,7 @@ function deadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 interface Queued {
+  topic: string;
   key: string;
   value: Buffer;
   traceparent: string;
@@ -71,18 +76,26 @@ export class KafkaCommandSink implements CommandSink {
     return this.connected;
   }
 
-  async send(command: PaymentCommand, traceparent: string): Promise<void> {
+  send(command: PaymentCommand, traceparent: string): Promise<void> {
+    return this.publish(COMMANDS_TOPIC, command.paymentId, () => this.codec.encode(COMMANDS_TOPIC, 'PaymentCommand', command), traceparent);
+  }
+
+  notify(notification: ChannelNotification, traceparent: string): Promise<void> {
+    return this.publish(NOTIFICATIONS_TOPIC, notification.paymentId, () => this.codec.encode(NOTIFICATIONS_TOPIC, 'ChannelNotification', notification), traceparent);
+  }
+
+  private async publish(topic: string, key: string, encode: () => Promise<Buffer>, traceparent: string): Promise<void> {
     await guarded('kafka', async () => {
-      if (this.queue.length >= PRODUCE_QUEUE_RECORDS_MAX) throw new Error(`${this.queue.length} commands already wait for Kafka`);
-      const value = await this.codec.encode(COMMANDS_TOPIC, 'PaymentCommand', command);
+      if (this.queue.length >= PRODUCE_QUEUE_RECORDS_MAX) throw new Error(`${this.queue.length} records already wait for Kafka`);
+      const value = await encode();
       await deadline(this.connect(), this.timeoutMs, 'connecting to Kafka');
       await deadline(
         new Promise<void>((resolve, reject) => {
-          this.queue.push({ key: command.paymentId, value, traceparent, resolve, reject });
+          this.queue.push({ topic, key, value, traceparent, resolve, reject });
           this.schedule();
         }),
         this.timeoutMs,
-        'producing the command',
+        `producing to ${topic}`,
       );
     });
   }
@@ -101,8 +114,13 @@ export class KafkaCommandSink implements CommandSink {
     while (this.inFlight < PRODUCE_IN_FLIGHT_MAX && this.queue.length > 0) {
       const batch = this.queue.splice(0, PRODUCE_BATCH_RECORDS_MAX);
       this.inFlight += 1;
+      const topics = [...new Set(batch.map((q) => q.topic))];
+      const topicMessages = topics.map((topic) => ({
+        topic,
+        messages: batch.filter((q) => q.topic === topic).map((q) => ({ key: q.key, value: q.value, headers: { traceparent: q.traceparent } })),
+      }));
       this.producer
-        .send({ topic: COMMANDS_TOPIC, acks: -1, timeout: this.timeoutMs, messages: batch.map((q) => ({ key: q.key, value: q.value, headers: { traceparent: q.traceparent } })) })
+        .sendBatch({ acks: -1, timeout: this.timeoutMs, topicMessages })
         .then(
           () => batch.forEach((q) => q.resolve()),
           (err: unknown) => batch.forEach((q) => q.reject(err)),

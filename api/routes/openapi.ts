@@ -25,7 +25,8 @@ function replaceRefs(value: unknown): unknown {
 
 function operation(route: RouteOptions) {
   const schema = (route.schema ?? {}) as RouteSchema;
-  const signed = route.url.startsWith('/v1/');
+  // Channel callbacks are verified with each channel's own scheme, not the merchant signature.
+  const signed = route.url.startsWith('/v1/') && !route.url.startsWith('/v1/channels/');
   const parameters = [
     ...Object.entries(schema.params?.properties ?? {}).map(([name, s]) => ({ name, in: 'path', required: true, schema: s })),
     ...Object.entries(schema.querystring?.properties ?? {}).map(([name, s]) => ({ name, in: 'query', required: false, schema: s })),

@@ -9,6 +9,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { ChannelAdapter } from '../../connectors/channels/types.ts';
 import { createKafka, type Kafka, type Admin } from '../../lib/kafka.ts';
 import { createLogger, type Logger } from '../../lib/logger.ts';
 import { createMetricsRegistry } from '../../lib/metrics.ts';
@@ -26,7 +27,7 @@ import { startSchemaRegistry, type RunningSchemaRegistry } from '../../ops/embed
 import { migrateUp } from '../../ops/migrations/migrate.ts';
 import { AvroCodec } from '../../schemas/codec.ts';
 import { buildApp } from '../app.ts';
-import { COMMANDS_TOPIC, KafkaCommandSink } from '../commands.ts';
+import { COMMANDS_TOPIC, KafkaCommandSink, NOTIFICATIONS_TOPIC } from '../commands.ts';
 import { MerchantStore, type CreatedMerchant } from '../merchants/store.ts';
 import { signatureHeaders } from '../signature.ts';
 
@@ -46,6 +47,7 @@ export interface HarnessOptions {
    * not share the API's event loop; such a broker cannot be restarted by the harness.
    */
   brokerProcess?: boolean;
+  channels?: ReadonlyMap<string, ChannelAdapter>;
 }
 
 export interface SignedRequest {
@@ -114,7 +116,7 @@ export class ApiHarness {
     this.kafka = createKafka({ brokers: [`${HOST}:${this.kafkaPort}`], clientId: 'api-test', logger: this.logger, retry: { retries: 2, initialRetryTimeMs: 100, maxRetryTimeMs: 500 }, connectionTimeoutMs: 1_000, requestTimeoutMs: 5_000 });
     this.admin = this.kafka.admin();
     await this.admin.connect();
-    await this.admin.createTopics({ topics: [{ topic: COMMANDS_TOPIC, numPartitions: 3, replicationFactor: 1 }], waitForLeaders: true });
+    await this.admin.createTopics({ topics: [COMMANDS_TOPIC, NOTIFICATIONS_TOPIC].map((topic) => ({ topic, numPartitions: 3, replicationFactor: 1 })), waitForLeaders: true });
     this.registry = await startSchemaRegistry({ kafkaBrokers: [`${HOST}:${this.kafkaPort}`], host: HOST, port: 0, logger: this.logger, topic: '_schemas' });
     this.codec = new AvroCodec({ registryUrl: this.registry.url, clientId: 'api-test', autoRegister: true });
     this.pool = createPool({ url: this.postgres.url, logger: this.logger, applicationName: 'api-test', ...(this.options.postgresPoolSize === undefined ? {} : { poolSize: this.options.postgresPoolSize }) });
@@ -133,6 +135,7 @@ export class ApiHarness {
       },
       ...(this.options.nowMs === undefined ? {} : { nowMs: this.options.nowMs }),
       ...(this.options.rateLimit === undefined ? {} : { rateLimit: this.options.rateLimit }),
+      ...(this.options.channels === undefined ? {} : { channels: this.options.channels }),
     });
     await this.app.ready();
     await waitUntil(async () => ((await this.redis.ping()) === 'PONG' ? true : undefined), { timeoutMs: START_TIMEOUT_MS, intervalMs: 20, what: 'the API Redis client' });
@@ -186,9 +189,9 @@ export class ApiHarness {
     return this.app.inject({ method: req.method, url: req.url, headers, ...(raw.length > 0 ? { payload: raw } : {}) });
   }
 
-  /** How many records payments.commands holds (sum of the partitions' end offsets). */
-  async commandCount(): Promise<number> {
-    const offsets = await this.admin.fetchTopicOffsets(COMMANDS_TOPIC);
+  /** How many records a topic (payments.commands by default) holds: the sum of its partitions' end offsets. */
+  async commandCount(topic = COMMANDS_TOPIC): Promise<number> {
+    const offsets = await this.admin.fetchTopicOffsets(topic);
     return offsets.reduce((sum, o) => sum + Number(o.high), 0);
   }
 

@@ -189,7 +189,7 @@ describe('documents and probes', () => {
   test('/openapi.json describes the routes from their schemas and /docs renders it', async () => {
     const doc = (await h.app.inject({ method: 'GET', url: '/openapi.json' })).json<{ openapi: string; paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { additionalProperties: boolean } }> } }>> }>();
     assert.equal(doc.openapi, '3.1.0');
-    assert.deepEqual(Object.keys(doc.paths).sort(), ['/v1/payments', '/v1/payments/{id}', '/v1/payments/{id}/cancel', '/v1/payments/{id}/refunds']);
+    assert.deepEqual(Object.keys(doc.paths).sort(), ['/v1/channels/{channel}/notifications', '/v1/payments', '/v1/payments/{id}', '/v1/payments/{id}/cancel', '/v1/payments/{id}/refunds']);
     assert.equal(doc.paths['/v1/payments']?.post?.requestBody?.content['application/json']?.schema.additionalProperties, false);
     const docs = await h.app.inject({ method: 'GET', url: '/docs' });
     assert.equal(docs.statusCode, 200);
