@@ -109,13 +109,13 @@ export function registerWalletA(app: FastifyInstance, ctx: SandboxContext, crede
     const declined = ctx.chance(ctx.behaviour.completionDeclineRate);
     const changed = ctx.journal.complete(entry.reference, declined ? 'declined' : 'approved', declined ? 'payer_cancelled' : null, ctx.feeFor(entry.amountMinor), ctx.clock.nowMs());
     if (!changed || entry.notifyUrl === null) return;
+    const notificationId = ctx.nextId('EV');
     const body = JSON.stringify({
-      id: ctx.nextId('EV'),
+      id: notificationId,
       create_time: new Date(ctx.clock.nowMs()).toISOString(),
       event_type: declined ? 'TRANSACTION.FAIL' : 'TRANSACTION.SUCCESS',
       resource: JSON.parse(orderBody(entry)) as unknown,
     });
-    const notificationId = (JSON.parse(body) as { id: string }).id;
     callbacks.send({ id: notificationId, url: entry.notifyUrl, contentType: 'application/json', headers: sign(body), body });
   };
 
