@@ -65,8 +65,8 @@ export class MerchantStore {
 
   /**
    * The merchant holding `keyId`, or undefined. Unknown keys are not cached: a merchant created
-   * a moment ago must work at once; the rate of unknown-key lookups is bounded by the per-IP
-   * limits in front of the API.
+   * a moment ago must work at once. An unknown key costs one indexed lookup; the API has no
+   * per-IP limit of its own, so a flood of made-up keys is for the load balancer in front.
    */
   async byKeyId(keyId: string): Promise<Merchant | undefined> {
     const now = this.nowMs();

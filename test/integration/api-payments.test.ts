@@ -9,6 +9,8 @@ import { ApiHarness, paymentBody } from '../../api/testing/harness.ts';
 import type { CreatedMerchant } from '../../api/merchants/store.ts';
 import { readAll } from '../../streams/runtime/testing/read-all.ts';
 import { COMMANDS_TOPIC } from '../../api/commands.ts';
+import { IdempotencyStore, keyDigest } from '../../api/idempotency.ts';
+import { bodyDigest } from '../../api/signature.ts';
 
 const h = new ApiHarness();
 let merchant: CreatedMerchant;
@@ -91,6 +93,26 @@ describe('POST /v1/payments', () => {
     assert.equal(await h.commandCount(), before + 1);
     const replay = await create(body, 'key-concurrent');
     assert.equal(replay.headers['idempotent-replayed'], 'true');
+  });
+
+  test('the same key while the first request is in flight is 409 idempotency_key_in_use; records live 24 h', async () => {
+    const body = paymentBody();
+    const raw = JSON.stringify(body);
+    const merchantId = (await h.merchants.byKeyId(merchant.keyId))?.merchantId ?? '';
+    // Hold the key exactly as a request that is still producing would.
+    const store = new IdempotencyStore(h.redis);
+    const held = await store.begin(merchantId, 'POST /v1/payments', 'key-in-flight', `POST /v1/payments\n${bodyDigest(raw)}`);
+    assert.equal(held.kind, 'acquired');
+    const res = await h.request(merchant, { method: 'POST', url: '/v1/payments', rawBody: raw, headers: { 'idempotency-key': 'key-in-flight' } });
+    assert.equal(res.statusCode, 409);
+    assert.equal(res.json<{ code: string }>().code, 'idempotency_key_in_use');
+    assert.ok(Number(res.headers['retry-after']) >= 1);
+    const other = await create(paymentBody(), 'key-in-flight');
+    assert.equal(other.json<{ code: string }>().code, 'idempotency_key_reuse');
+    if (held.kind === 'acquired') await store.release(merchantId, 'POST /v1/payments', 'key-in-flight', held.token);
+    assert.equal((await h.request(merchant, { method: 'POST', url: '/v1/payments', rawBody: raw, headers: { 'idempotency-key': 'key-in-flight' } })).statusCode, 202);
+    const ttl = await h.redis.ttl(`idem:${merchantId}:POST /v1/payments:${keyDigest('key-in-flight')}`);
+    assert.ok(ttl > 24 * 3600 - 60 && ttl <= 24 * 3600, `kept ${ttl} s`);
   });
 
   test('a second payment with an existing merchantOrderId is 409 naming the existing payment', async () => {
