@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import { hmacSha256 } from '../signing.ts';
 import { applyBehaviourPatch, BehaviourError, DEFAULT_BEHAVIOUR, sampleLatencyMs } from './behaviour.ts';
 import { generateSandboxCredentials } from './credentials.ts';
+import { waitUntil } from '../../../lib/wait.ts';
 import { seededRandom } from './random.ts';
 import { startSandboxAcquirer, type RunningSandbox } from './server.ts';
 
@@ -105,4 +106,16 @@ test('sandbox statement and its truth are served over the admin endpoint', async
   assert.ok(text.startsWith('id,request_id,merchant_reference,'));
   assert.deepEqual(truth.discrepancies.map((d) => d.kind), ['extra']);
   assert.equal((await fetch(`${alpha.url}/admin/statement?date=yesterday`)).status, 400);
+});
+
+test('a client that hangs up while the sandbox is still answering does not disturb it', async () => {
+  alpha.admin.setBehaviour({ latency: { kind: 'fixed', ms: 200 } });
+  const path = '/v2/payments';
+  const body = JSON.stringify({ request_id: 'hang:1', merchant_reference: 'hang', amount_minor: '700', currency: 'EUR', card: { token: 'tok_ok', exp_month: 12, exp_year: 2099 } });
+  await assert.rejects(fetch(`${alpha.url}${path}`, { ...signedAlpha(path, body), signal: AbortSignal.timeout(30) }), (err: Error) => err.name === 'TimeoutError');
+  alpha.admin.setBehaviour({ latency: { kind: 'fixed', ms: 0 } });
+  await waitUntil(() => (alpha.journal.payment('hang:1') !== undefined ? true : undefined), { timeoutMs: 5_000, what: 'the charge' });
+  const again = await fetch(`${alpha.url}${path}`, signedAlpha(path, body));
+  assert.equal(again.status, 200, 'the repeat gets the first answer');
+  assert.equal(((await again.json()) as { status: string }).status, 'CAPTURED');
 });
