@@ -1,7 +1,8 @@
 /**
  * Runs the ingress API: `npx tsx api/main.ts` (with `paystream up` running, or with
  * DATABASE_URL, REDIS_URL, KAFKA_BROKERS and SCHEMA_REGISTRY_URL set). Listens on
- * API_HOST:API_PORT; /metrics, /healthz and /readyz are served on the same port.
+ * API_HOST:API_PORT; /metrics, /healthz and /readyz are served on the same port and, like every
+ * role, on METRICS_PORT.
  */
 import { pino } from 'pino';
 import { loadConfig, type Config } from '../lib/config.ts';
@@ -9,6 +10,7 @@ import { PaystreamError } from '../lib/errors.ts';
 import { createKafka } from '../lib/kafka.ts';
 import { createLogger, type Logger } from '../lib/logger.ts';
 import { createMetricsRegistry } from '../lib/metrics.ts';
+import { startOpsServer } from '../lib/ops-server.ts';
 import { createPool } from '../lib/postgres.ts';
 import { createRedis } from '../lib/redis.ts';
 import { Secret } from '../lib/secret.ts';
@@ -44,7 +46,7 @@ function endpoints(config: Readonly<Config>): Endpoints {
   };
 }
 
-export async function startApi(config: Readonly<Config>, logger: Logger): Promise<{ url: string; close(): Promise<void> }> {
+export async function startApi(config: Readonly<Config>, logger: Logger): Promise<{ url: string; opsUrl: string; close(): Promise<void> }> {
   const found = endpoints(config);
   const pool = createPool({ url: found.databaseUrl, logger, applicationName: `${config.kafkaClientId}-api` });
   const redis = createRedis({ url: found.redisUrl, logger, connectionName: `${config.kafkaClientId}-api` });
@@ -52,23 +54,26 @@ export async function startApi(config: Readonly<Config>, logger: Logger): Promis
   const admin = kafka.admin();
   const codec = new AvroCodec({ registryUrl: found.schemaRegistryUrl, clientId: `${config.kafkaClientId}-api`, autoRegister: found.embeddedRegistry });
   const commands = new KafkaCommandSink(kafka, codec);
-  const app = await buildApp({
-    logger,
-    pool,
-    redis,
-    commands,
-    merchants: new MerchantStore(pool, resolveMasterKey(config, config.dataDir)),
-    registry: createMetricsRegistry({ role: 'api' }),
-    kafkaReady: async () => {
-      await admin.connect();
-      await admin.fetchTopicMetadata({ topics: [COMMANDS_TOPIC] });
-    },
-  });
+  const registry = createMetricsRegistry({ role: 'api' });
+  const kafkaReady = async () => {
+    await admin.connect();
+    await admin.fetchTopicMetadata({ topics: [COMMANDS_TOPIC] });
+  };
+  const app = await buildApp({ logger, pool, redis, commands, merchants: new MerchantStore(pool, resolveMasterKey(config, config.dataDir)), registry, kafkaReady });
   const url = await app.listen({ host: config.apiHost, port: config.apiPort });
-  logger.info({ url }, 'ingress API listening');
+  const ops = await startOpsServer({
+    host: config.apiHost,
+    port: config.metricsPort,
+    registry,
+    logger,
+    checks: { kafka: kafkaReady, redis: async () => void (await redis.ping()), postgres: async () => void (await pool.query('SELECT 1')) },
+  });
+  logger.info({ url, opsUrl: ops.url }, 'ingress API listening');
   return {
     url,
+    opsUrl: ops.url,
     async close() {
+      await ops.close();
       await app.close();
       await commands.close();
       await admin.disconnect();

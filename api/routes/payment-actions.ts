@@ -13,19 +13,29 @@ import { cancelPaymentSchema, refundPaymentSchema } from '../payments/schemas.ts
 import { idempotent, type PaymentRouteDeps } from './payments.ts';
 
 export async function registerPaymentActionRoutes(app: FastifyInstance, deps: PaymentRouteDeps): Promise<void> {
-  app.post('/payments/:id/cancel', { schema: cancelPaymentSchema }, async (request, reply) => {
-    const { id } = request.params as { id: string };
-    const { reason } = (request.body ?? {}) as { reason?: string };
-    const merchant = merchantOf(request);
-    const payment = await deps.payments.find(merchant.merchantId, id);
-    if (payment === undefined) throw new ApiError('payment_not_found', `no payment ${id}`);
-    // One cancel command per payment (its id is derived), so repeating a cancel is harmless.
-    await deps.commands.send(
-      { commandId: commandIdFor('cancel', id), paymentId: id, merchantId: merchant.merchantId, issuedAtMs: deps.nowMs(), body: { 'paystream.CancelPayment': { reason: reason ?? 'merchant_request' } } },
-      traceparentFor(request.headers.traceparent),
-    );
-    return reply.code(202).send({ paymentId: id, status: 'cancel_requested' });
-  });
+  app.post(
+    '/payments/:id/cancel',
+    {
+      schema: cancelPaymentSchema,
+      // A cancel needs no body: a bodyless POST reads as {} (an empty JSON body is still refused).
+      preValidation: async (request) => {
+        if (request.body === undefined && request.rawBody === undefined) request.body = {};
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params as { id: string };
+      const { reason } = (request.body ?? {}) as { reason?: string };
+      const merchant = merchantOf(request);
+      const payment = await deps.payments.find(merchant.merchantId, id);
+      if (payment === undefined) throw new ApiError('payment_not_found', `no payment ${id}`);
+      // One cancel command per payment (its id is derived), so repeating a cancel is harmless.
+      await deps.commands.send(
+        { commandId: commandIdFor('cancel', id), paymentId: id, merchantId: merchant.merchantId, issuedAtMs: deps.nowMs(), body: { 'paystream.CancelPayment': { reason: reason ?? 'merchant_request' } } },
+        traceparentFor(request.headers.traceparent),
+      );
+      return reply.code(202).send({ paymentId: id, status: 'cancel_requested' });
+    },
+  );
 
   app.post('/payments/:id/refunds', { schema: refundPaymentSchema }, async (request, reply) => {
     const { id } = request.params as { id: string };

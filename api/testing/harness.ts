@@ -94,6 +94,11 @@ export class ApiHarness {
     });
   }
 
+  /** Where the services listen, as the configuration would name them. */
+  endpoints(): { databaseUrl: string; redisUrl: string; kafkaBrokers: string; schemaRegistryUrl: string } {
+    return { databaseUrl: this.postgres.url.reveal(), redisUrl: `redis://${HOST}:${this.redisPort}`, kafkaBrokers: `${HOST}:${this.kafkaPort}`, schemaRegistryUrl: this.registry.url };
+  }
+
   logs(): string {
     return this.lines.join('');
   }

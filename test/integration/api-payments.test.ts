@@ -181,6 +181,8 @@ describe('cancel and refunds', () => {
     assert.equal(await h.commandCount(), before + 1);
     const foreign = await h.request(other, { method: 'POST', url: `/v1/payments/${paymentId}/cancel`, body: {} });
     assert.equal(foreign.statusCode, 404);
+    const bodyless = await h.request(merchant, { method: 'POST', url: `/v1/payments/${paymentId}/cancel` });
+    assert.equal(bodyless.statusCode, 202, bodyless.body);
   });
 
   test('refunds are commands and never add up to more than the payment', async () => {
