@@ -212,8 +212,15 @@ export class ApiHarness {
       () => this.stopRedis(),
       () => this.postgres?.stop() ?? Promise.resolve(),
     ];
-    for (const step of steps) await step().catch((err: unknown) => this.logger.error({ err }, 'harness cleanup step failed'));
-    rmSync(this.dir, { recursive: true, force: true });
+    // The services' child processes are unref'd: without a handle of our own, a script whose last
+    // work is this close() could exit mid-way and leave them running.
+    const keepAlive = setInterval(() => undefined, 1_000);
+    try {
+      for (const step of steps) await step().catch((err: unknown) => this.logger.error({ err }, 'harness cleanup step failed'));
+      rmSync(this.dir, { recursive: true, force: true });
+    } finally {
+      clearInterval(keepAlive);
+    }
   }
 }
 
