@@ -4,7 +4,8 @@
  * order: headers present and well-formed, timestamp within SIGNATURE_SKEW_S_MAX, HMAC in constant
  * time, and only then the nonce, so an attacker without the secret cannot burn a merchant's
  * nonces. An unknown key and a wrong signature are one answer, and an unknown key still costs an
- * HMAC, so neither the answer nor its timing tells whether a key id exists.
+ * HMAC. (Known keys are served from a cache and unknown ones from the database, so timing can
+ * still hint whether a key id exists; key ids are not secrets, the secret is.)
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Counter } from 'prom-client';
