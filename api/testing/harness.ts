@@ -163,6 +163,11 @@ export class ApiHarness {
     this.redisProcess = undefined;
   }
 
+  /** Stops PostgreSQL for good: a restart would come up on another port (the embedded server picks one). */
+  async stopPostgres(): Promise<void> {
+    await this.postgres.stop();
+  }
+
   async startKafka(): Promise<void> {
     this.broker = await startBroker({ dataDir: join(this.dir, 'kafka'), host: HOST, port: this.kafkaPort, autoCreateTopics: false, fsyncIntervalMs: this.options.brokerFsyncIntervalMs ?? 0 }, { logger: this.logger });
   }

@@ -1,7 +1,8 @@
 /**
  * The API when its dependencies fail: Redis stopped mid-test (503 and nothing written), Kafka
  * stopped (503, the accepted row rolled back), both back (the same app recovers without a
- * restart, and a retry with the same Idempotency-Key is accepted once).
+ * restart, and a retry with the same Idempotency-Key is accepted once), PostgreSQL stopped (503,
+ * nothing in Kafka).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -93,4 +94,16 @@ test('both stopped: 503; both back: the same app recovers without a restart', { 
   await until202(paymentBody(), 'after-both');
   await waitFor(async () => ((await h.app.inject({ method: 'GET', url: '/readyz' })).statusCode === 200 ? true : undefined), { timeoutMs: 10_000, message: '/readyz to pass again' });
   assert.equal(await h.commandCount(), commands + 1);
+});
+
+test('PostgreSQL stopped: 503 naming it, nothing in Kafka, and the key is free for a retry', { timeout: 50_000 }, async () => {
+  // Warm the merchant cache, so the request reaches the insert rather than failing at the key lookup.
+  assert.equal((await h.request(m, { method: 'GET', url: '/v1/payments' })).statusCode, 200);
+  const commands = await h.commandCount();
+  await h.stopPostgres();
+  const body = paymentBody();
+  assertUnavailable(await create(body, 'during-postgres'), 'postgres');
+  assertUnavailable(await create(body, 'during-postgres'), 'postgres');
+  assertUnavailable(await h.request(m, { method: 'GET', url: '/v1/payments' }), 'postgres');
+  assert.equal(await h.commandCount(), commands);
 });
