@@ -155,7 +155,13 @@ export interface AmbiguousResult {
 
 export type PaymentResult = ApprovedResult | DeclinedResult | PendingResult | ErrorResult | AmbiguousResult;
 
-/** What the channel knows about an attempt. `not_found` means it never saw it: surely not charged. */
+/**
+ * What the channel knows about an attempt. `not_found` means it never saw it and never will:
+ * surely not charged. A request still in flight when the query ran must not charge later, so
+ * an adapter answers `not_found` only when the channel makes it final (the sandbox acquirers
+ * close an unknown id on query; a real acquirer's adapter would issue its technical cancel
+ * by reference first).
+ */
 export type StatusResult =
   | ApprovedResult
   | DeclinedResult

@@ -117,6 +117,10 @@ test('acq_alpha timeout or dropped connection is ambiguous and a status query re
   const resolved = await alpha.queryStatus({ attemptId: charged.attemptId });
   assert.equal(resolved.status, 'approved');
   assert.deepEqual(await alpha.queryStatus({ attemptId: lost.attemptId }), { status: 'not_found' });
+  // "Not found" is final: the same request arriving late (still in flight when we asked) is refused.
+  const late = await alpha.createPayment(lost);
+  assert.ok(late.status === 'error' && late.error.code === 'invalid_request', JSON.stringify(late));
+  assert.equal(sandbox.journal.payment(lost.attemptId), undefined);
 });
 
 test('acq_alpha signatures catch tampering in both directions', async () => {

@@ -115,6 +115,7 @@ export function registerAlpha(app: FastifyInstance, ctx: SandboxContext, credent
           if (!sameRequest(existing, p.fingerprint)) return error(409, 'idempotency_conflict', 'request_id was used for a different request');
           return answer(200, existing.firstAnswer as string);
         }
+        if (ctx.journal.isClosed(p.requestId)) return error(409, 'request_closed', 'request_id was closed by a status query');
         const entry = chargeCard(ctx, p, 'pay_');
         entry.firstAnswer = paymentBody(entry);
         return answer(201, entry.firstAnswer as string);
@@ -126,7 +127,7 @@ export function registerAlpha(app: FastifyInstance, ctx: SandboxContext, credent
     ctx.apiCall(reply, unavailable, () =>
       guarded(req, () => {
         const q = req.query as Record<string, unknown>;
-        const entry = ctx.journal.payment(id(q, 'request_id'));
+        const entry = ctx.journal.paymentOrClose(id(q, 'request_id'));
         return entry === undefined ? error(404, 'not_found', 'no payment with this request_id') : answer(200, paymentBody(entry));
       }),
     ),

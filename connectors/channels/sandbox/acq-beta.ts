@@ -136,6 +136,7 @@ export function registerBeta(app: FastifyInstance, ctx: SandboxContext, credenti
           if (!sameRequest(existing, p.fingerprint)) return error(422, 'IDEMPOTENCY_KEY_REUSED', 'idempotencyKey was used for a different request');
           return answer(200, existing.firstAnswer as string);
         }
+        if (ctx.journal.isClosed(p.requestId)) return error(422, 'REQUEST_CLOSED', 'idempotencyKey was closed by a status query');
         const entry = chargeCard(ctx, p, 'PSP');
         entry.firstAnswer = authorisationBody(entry);
         return answer(200, entry.firstAnswer as string);
@@ -146,7 +147,7 @@ export function registerBeta(app: FastifyInstance, ctx: SandboxContext, credenti
   app.get('/api/authorisations/:key', (req, reply) =>
     ctx.apiCall(reply, unavailable, () =>
       guarded(req, () => {
-        const entry = ctx.journal.payment(id(req.params as Fields, 'key'));
+        const entry = ctx.journal.paymentOrClose(id(req.params as Fields, 'key'));
         return entry === undefined ? error(404, 'NOT_FOUND', 'unknown idempotencyKey') : answer(200, authorisationBody(entry));
       }),
     ),

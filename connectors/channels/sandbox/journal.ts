@@ -61,6 +61,8 @@ export class Journal {
   readonly #paymentsByReference = new Map<string, PaymentEntry>();
   readonly #refunds = new Map<string, RefundEntry>();
   readonly #entries: JournalEntry[] = [];
+  /** Request ids a status query found unknown: closed for good, so a late-arriving create cannot charge them. */
+  readonly #closed = new Set<string>();
 
   get size(): number {
     return this.#entries.length;
@@ -72,6 +74,24 @@ export class Journal {
 
   paymentByReference(reference: string): PaymentEntry | undefined {
     return this.#paymentsByReference.get(reference);
+  }
+
+  /**
+   * The status-query lookup. An unknown request id is closed on the spot: a "not found" answer
+   * is final, because a create for that id still in flight in the network will be refused when
+   * it lands. Without this, "not found" right after a timeout would not prove "never charged".
+   */
+  paymentOrClose(requestId: string): PaymentEntry | undefined {
+    const entry = this.#payments.get(requestId);
+    if (entry === undefined && !this.#closed.has(requestId)) {
+      if (this.#closed.size >= JOURNAL_ENTRIES_MAX) throw new JournalFullError();
+      this.#closed.add(requestId);
+    }
+    return entry;
+  }
+
+  isClosed(requestId: string): boolean {
+    return this.#closed.has(requestId);
   }
 
   refund(requestId: string): RefundEntry | undefined {

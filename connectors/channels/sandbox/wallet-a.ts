@@ -133,6 +133,7 @@ export function registerWalletA(app: FastifyInstance, ctx: SandboxContext, crede
           if (!sameRequest(existing, fingerprint)) return error(400, 'OUT_TRADE_NO_USED', 'out_trade_no was used for a different order');
           return answer(200, existing.firstAnswer as string);
         }
+        if (ctx.journal.isClosed(o.requestId)) return error(400, 'ORDER_CLOSED', 'out_trade_no was closed by a status query');
         const entry = ctx.journal.addPayment({ ...o, reference: ctx.nextId('wx'), state: 'pending', declineReason: null, feeMinor: 0n, refundedMinor: 0n, notifyUrl, createdAtMs: ctx.clock.nowMs(), completedAtMs: null, fingerprint, firstAnswer: undefined });
         entry.firstAnswer = JSON.stringify({ prepay_id: entry.reference, out_trade_no: entry.requestId, code_url: `walleta://pay?prepay_id=${entry.reference}` });
         ctx.later(sampleLatencyMs(ctx.behaviour.completionDelay, ctx.random), () => complete(entry));
@@ -144,7 +145,7 @@ export function registerWalletA(app: FastifyInstance, ctx: SandboxContext, crede
   app.get('/v3/orders/out-trade-no/:no', (req, reply) =>
     ctx.apiCall(reply, unavailable, () =>
       guarded(req, () => {
-        const entry = ctx.journal.payment(id(req.params as Fields, 'no'));
+        const entry = ctx.journal.paymentOrClose(id(req.params as Fields, 'no'));
         return entry === undefined ? error(404, 'ORDER_NOT_EXIST', 'order does not exist') : answer(200, orderBody(entry));
       }),
     ),

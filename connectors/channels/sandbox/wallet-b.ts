@@ -98,6 +98,7 @@ export function registerWalletB(app: FastifyInstance, ctx: SandboxContext, crede
       if (!sameRequest(existing, fingerprint)) return failed('40004', 'Business Failed', 'ACQ.CONTEXT_INCONSISTENT');
       return ok(existing.firstAnswer as Record<string, string>);
     }
+    if (ctx.journal.isClosed(o.requestId)) return failed('40004', 'Business Failed', 'ACQ.TRADE_HAS_CLOSE');
     const entry = ctx.journal.addPayment({ ...o, reference: ctx.nextId('2026'), state: 'pending', declineReason: null, feeMinor: 0n, refundedMinor: 0n, notifyUrl, createdAtMs: ctx.clock.nowMs(), completedAtMs: null, fingerprint, firstAnswer: undefined });
     entry.firstAnswer = { trade_no: entry.reference, out_trade_no: entry.requestId, trade_status: 'WAIT_BUYER_PAY', pay_url: `${baseUrl()}/pay/${entry.reference}` };
     ctx.later(sampleLatencyMs(ctx.behaviour.completionDelay, ctx.random), () => complete(entry));
@@ -105,7 +106,7 @@ export function registerWalletB(app: FastifyInstance, ctx: SandboxContext, crede
   };
 
   const query = (f: Fields): Answer => {
-    const entry = ctx.journal.payment(id(f, 'out_trade_no'));
+    const entry = ctx.journal.paymentOrClose(id(f, 'out_trade_no'));
     return entry === undefined ? failed('40004', 'Business Failed', 'ACQ.TRADE_NOT_EXIST') : ok(tradeFields(entry, ctx));
   };
 
