@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { hmacSha256 } from '../signing.ts';
 import { applyBehaviourPatch, BehaviourError, DEFAULT_BEHAVIOUR, sampleLatencyMs } from './behaviour.ts';
@@ -118,4 +121,16 @@ test('a client that hangs up while the sandbox is still answering does not distu
   const again = await fetch(`${alpha.url}${path}`, signedAlpha(path, body));
   assert.equal(again.status, 200, 'the repeat gets the first answer');
   assert.equal(((await again.json()) as { status: string }).status, 'CAPTURED');
+});
+
+test('sandbox writes its daily statement file into a directory under its own name', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sandbox-statement-'));
+  try {
+    const date = new Date().toISOString().slice(0, 10);
+    const path = alpha.admin.writeStatement(date, dir);
+    assert.equal(path, join(dir, `alpha-settlement-${date.replaceAll('-', '')}.csv`));
+    assert.equal(readFileSync(path, 'utf8'), alpha.admin.statement(date).content);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

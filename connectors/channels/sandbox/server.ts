@@ -9,7 +9,9 @@
  *   GET   /admin/callbacks            callback deliveries (wallets)
  */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { writeFileAtomic } from '../../../lib/fs-atomic.ts';
 import type { Logger } from '../../../lib/logger.ts';
 import type { ChannelId } from '../types.ts';
 import { ALPHA_FEES, alphaStatement, registerAlpha } from './acq-alpha.ts';
@@ -45,6 +47,8 @@ export interface SandboxAdmin {
   behaviour(): Behaviour;
   setBehaviour(patch: BehaviourPatch): Behaviour;
   statement(date: string): StatementFile;
+  /** Writes the statement for `date` into `dir` under the channel's own file name (atomically); returns its path. */
+  writeStatement(date: string, dir: string): string;
   callbacks(): { stats: CallbackStats; records: CallbackRecord[] };
   counters(): CallCounters;
   /** Completions and callbacks still waiting or in flight. */
@@ -97,6 +101,12 @@ export async function startSandboxAcquirer(name: ChannelId, options: SandboxOpti
     behaviour: () => ctx.behaviour,
     setBehaviour: (patch) => ctx.setBehaviour(patch),
     statement: (date) => STATEMENTS[name](ctx, date),
+    writeStatement: (date, dir) => {
+      const file = STATEMENTS[name](ctx, date);
+      const path = join(dir, file.fileName);
+      writeFileAtomic(path, file.content);
+      return path;
+    },
     callbacks: () => ({ stats: callbacks?.stats ?? { scheduled: 0, lost: 0, acknowledged: 0, gaveUp: 0, dropped: 0, duplicates: 0, attempts: 0 }, records: callbacks?.records() ?? [] }),
     counters: () => ({ ...ctx.counters }),
     pendingWork: () => ctx.scheduled + (callbacks?.pending ?? 0),
