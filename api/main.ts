@@ -5,6 +5,7 @@
  * role, on METRICS_PORT.
  */
 import { pino } from 'pino';
+import type { ChannelAdapter } from '../connectors/channels/types.ts';
 import { loadConfig, type Config } from '../lib/config.ts';
 import { PaystreamError } from '../lib/errors.ts';
 import { createKafka } from '../lib/kafka.ts';
@@ -46,7 +47,11 @@ function endpoints(config: Readonly<Config>): Endpoints {
   };
 }
 
-export async function startApi(config: Readonly<Config>, logger: Logger): Promise<{ url: string; opsUrl: string; close(): Promise<void> }> {
+/**
+ * `channels`: the adapters whose callbacks this API takes (e.g. built with createChannelAdapter
+ * from a sandbox fleet); without them every channel callback is a 404.
+ */
+export async function startApi(config: Readonly<Config>, logger: Logger, extras: { channels?: ReadonlyMap<string, ChannelAdapter> } = {}): Promise<{ url: string; opsUrl: string; close(): Promise<void> }> {
   const found = endpoints(config);
   const pool = createPool({ url: found.databaseUrl, logger, applicationName: `${config.kafkaClientId}-api` });
   const redis = createRedis({ url: found.redisUrl, logger, connectionName: `${config.kafkaClientId}-api` });
@@ -59,7 +64,7 @@ export async function startApi(config: Readonly<Config>, logger: Logger): Promis
     await admin.connect();
     await admin.fetchTopicMetadata({ topics: [COMMANDS_TOPIC] });
   };
-  const app = await buildApp({ logger, pool, redis, commands, merchants: new MerchantStore(pool, resolveMasterKey(config, config.dataDir)), registry, kafkaReady });
+  const app = await buildApp({ logger, pool, redis, commands, merchants: new MerchantStore(pool, resolveMasterKey(config, config.dataDir)), registry, kafkaReady, ...(extras.channels === undefined ? {} : { channels: extras.channels }) });
   const url = await app.listen({ host: config.apiHost, port: config.apiPort });
   const ops = await startOpsServer({
     host: config.apiHost,
