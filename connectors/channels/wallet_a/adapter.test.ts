@@ -5,6 +5,7 @@ import { generateSandboxCredentials } from '../sandbox/credentials.ts';
 import { startSandboxAcquirer, type RunningSandbox } from '../sandbox/server.ts';
 import { hmacSha256 } from '../signing.ts';
 import { startNotificationReceiver, type NotificationReceiver } from '../testing/notification-receiver.ts';
+import { startTamperProxy } from '../testing/tamper-proxy.ts';
 import type { ChannelAdapter, CreatePaymentRequest, VerifiedNotification } from '../types.ts';
 import { createWalletAAdapter } from './adapter.ts';
 
@@ -150,4 +151,23 @@ test('wallet_a bill in UTC+08:00 parses back to the journal and its totals are c
   sandbox.admin.setBehaviour({ statement: { missingRate: 0 } });
   assert.equal(empty.lines.length, 0);
   assert.deepEqual(empty.rejected, []);
+});
+
+test('wallet_a signatures catch a tampered request and a tampered answer', async () => {
+  const proxy = await startTamperProxy(sandbox.url);
+  try {
+    const viaProxy = createWalletAAdapter({ baseUrl: proxy.url, credentials: creds.merchant, timeoutMs: 2_000, notifyUrl: receiver.url, clock });
+    proxy.tamperRequest = (body) => body.replace('"total":8800', '"total":1');
+    const o = order();
+    const r1 = await viaProxy.createPayment(o);
+    proxy.tamperRequest = null;
+    assert.ok(r1.status === 'error' && r1.error.code === 'invalid_request', JSON.stringify(r1));
+    assert.equal(sandbox.journal.payment(o.attemptId), undefined);
+    proxy.tamperAnswer = (body) => body.replace('walleta://pay', 'https://evil.example/pay');
+    const r2 = await viaProxy.createPayment(order());
+    proxy.tamperAnswer = null;
+    assert.ok(r2.status === 'ambiguous' && r2.error.code === 'bad_signature', JSON.stringify(r2));
+  } finally {
+    await proxy.close();
+  }
 });
