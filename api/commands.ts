@@ -1,9 +1,9 @@
 /**
  * Writes payment commands to `payments.commands`: Avro in the Confluent wire format
  * (schemas/codec.ts), key paymentId, acks=-1 (all in-sync replicas) so a 202 always follows a
- * durable write. A produce that does not finish within PRODUCE_TIMEOUT_MS fails with 503; if it
- * still lands later, the merchant's retry carries the same (derived) commandId and consumers drop
- * the duplicate.
+ * durable write. A produce that does not finish within PRODUCE_TIMEOUT_MS fails with 503; a
+ * record still queued then is dropped unsent, and one already sent that lands later is repeated
+ * by the merchant's retry with the same (derived) commandId, which consumers drop as a duplicate.
  *
  * Like the Java producer's batching (linger), commands of concurrent requests are sent together:
  * when PRODUCE_IN_FLIGHT_MAX produce requests are already out, new commands queue and leave in
@@ -43,6 +43,8 @@ interface Queued {
   key: string;
   value: Buffer;
   traceparent: string;
+  /** Its request has answered 503 by then: a record still queued at that time is never sent. */
+  expiresAtMs: number;
   resolve(): void;
   reject(err: unknown): void;
 }
@@ -91,7 +93,7 @@ export class KafkaCommandSink implements CommandSink {
       await deadline(this.connect(), this.timeoutMs, 'connecting to Kafka');
       await deadline(
         new Promise<void>((resolve, reject) => {
-          this.queue.push({ topic, key, value, traceparent, resolve, reject });
+          this.queue.push({ topic, key, value, traceparent, expiresAtMs: Date.now() + this.timeoutMs, resolve, reject });
           this.schedule();
         }),
         this.timeoutMs,
@@ -111,6 +113,12 @@ export class KafkaCommandSink implements CommandSink {
   }
 
   private flush(): void {
+    const nowMs = Date.now();
+    const expired = this.queue.filter((q) => q.expiresAtMs <= nowMs);
+    if (expired.length > 0) {
+      this.queue = this.queue.filter((q) => q.expiresAtMs > nowMs);
+      for (const q of expired) q.reject(new Error('waited past the produce deadline; not sent'));
+    }
     while (this.inFlight < PRODUCE_IN_FLIGHT_MAX && this.queue.length > 0) {
       const batch = this.queue.splice(0, PRODUCE_BATCH_RECORDS_MAX);
       this.inFlight += 1;
