@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { waitUntil } from '../../../lib/wait.ts';
 import { generateSandboxCredentials } from '../sandbox/credentials.ts';
 import { startSandboxAcquirer, type RunningSandbox } from '../sandbox/server.ts';
 import { closedPortUrl } from '../testing/closed-port.ts';
@@ -114,6 +115,16 @@ test('acq_alpha timeout or dropped connection is ambiguous and a status query re
   sandbox.admin.setBehaviour({ timeoutRate: 0, timeoutHoldMs: 30_000 });
   assert.ok(dropped.status === 'ambiguous' && dropped.error.code === 'channel_timeout', 'a connection dropped mid-call is ambiguous too');
   assert.equal((await alpha.queryStatus({ attemptId: reset.attemptId })).status, 'approved');
+  sandbox.admin.setBehaviour({ latency: { kind: 'fixed', ms: 2_000 } });
+  const cancelled = payment();
+  const controller = new AbortController();
+  const pending = alpha.createPayment(cancelled, { signal: controller.signal });
+  await waitUntil(() => (sandbox.journal.payment(cancelled.attemptId) !== undefined ? true : undefined), { timeoutMs: 5_000, what: 'the request to land' });
+  controller.abort();
+  const aborted = await pending;
+  sandbox.admin.setBehaviour({ latency: { kind: 'fixed', ms: 0 } });
+  assert.ok(aborted.status === 'ambiguous' && aborted.error.code === 'channel_timeout', 'a call the caller cancels is ambiguous too');
+  assert.equal((await alpha.queryStatus({ attemptId: cancelled.attemptId })).status, 'approved');
   const resolved = await alpha.queryStatus({ attemptId: charged.attemptId });
   assert.equal(resolved.status, 'approved');
   assert.deepEqual(await alpha.queryStatus({ attemptId: lost.attemptId }), { status: 'not_found' });
