@@ -14,6 +14,7 @@ import { launch, readEndpoints, type Endpoints } from '../embedded/launcher.ts';
 import { migrateUp } from '../migrations/migrate.ts';
 import { Secret } from '../../lib/secret.ts';
 import { registerMerchantCommand } from './merchant.ts';
+import { ROLES } from './roles.ts';
 
 function loadConfigOrExit(): Readonly<Config> {
   try {
@@ -110,6 +111,24 @@ export function buildProgram(): Command {
     });
 
   registerMerchantCommand(program, { config: loadConfigOrExit, logger: cliLogger, dataDir: dataDirOf });
+
+  program
+    .command('run')
+    .description(`run one role in the foreground (${Object.keys(ROLES).join(', ')})`)
+    .argument('<role>', 'the role to run')
+    .option('--data-dir <dir>', 'data directory of a running `paystream up` to find services through')
+    .action(async (role: string, _opts: unknown, cmd: Command) => {
+      const start = ROLES[role];
+      if (start === undefined) throw new PaystreamError('unknown_role', `unknown role "${role}"; roles: ${Object.keys(ROLES).join(', ')}`);
+      const loaded = loadConfigOrExit();
+      const config = Object.freeze({ ...loaded, dataDir: dataDirOf(cmd, loaded) });
+      const logger = cliLogger(config).child({ role });
+      const shutdown = createShutdown({ graceMs: config.shutdownGraceMs, logger });
+      shutdown.installSignalHandlers();
+      const running = await start(config, logger);
+      shutdown.add(role, () => running.close());
+      process.stdout.write(`${role} is running: ${Object.entries(running.addresses).map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
+    });
 
   program
     .command('broker')

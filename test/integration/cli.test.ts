@@ -42,3 +42,12 @@ test('paystream reports an invalid configuration variable by name and exits 2', 
   assert.equal(code, 2);
   assert.match(err, /API_PORT must be an integer from 0 to 65535/);
 });
+
+test('paystream run refuses an unknown role and names the known ones', async () => {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'run', 'nope'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  assert.equal(code, 1);
+  assert.match(err, /unknown role "nope"; roles: api/);
+});

@@ -186,6 +186,23 @@ test('npm start defaults: the launcher embeds the Kafka broker too, and its data
   await consumer.disconnect();
   assert.deepEqual(seen, ['kept across kill -9']);
 
+  // A role started alone finds the services through the launcher's endpoints.json.
+  const api = spawn(process.execPath, ['--import', 'tsx', CLI, 'run', 'api', '--data-dir', dataDir], {
+    env: { ...process.env, API_PORT: '0', METRICS_PORT: '0', LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  t.after(() => void (api.exitCode === null && api.kill('SIGKILL')));
+  let apiOut = '';
+  api.stdout.on('data', (c: Buffer) => (apiOut += c.toString()));
+  api.stderr.on('data', (c: Buffer) => (apiOut += c.toString()));
+  const apiExited = new Promise<number | null>((resolve) => api.once('exit', resolve));
+  const apiUrl = await waitUntil(() => /api is running: api (http:\/\/\S+),/.exec(apiOut)?.[1], { timeoutMs: 60_000, what: 'paystream run api to listen' });
+  assert.equal((await fetch(`${apiUrl}/healthz`)).status, 200);
+  // Ready once its own connections to Kafka, Redis and PostgreSQL are up.
+  await waitUntil(async () => ((await fetch(`${apiUrl}/readyz`)).status === 200 ? true : undefined), { timeoutMs: 30_000, what: 'the API to report ready' });
+  api.kill('SIGTERM');
+  assert.equal(await apiExited, 0, apiOut);
+
   // Ctrl-C in a terminal delivers SIGINT.
   second.child.kill('SIGINT');
   assert.equal(await second.exited, 0, second.output());

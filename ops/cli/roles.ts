@@ -1,0 +1,23 @@
+/**
+ * The roles `paystream run ROLE` can start, each as one process that finds its services through
+ * the environment or a running `paystream up`. Processors join this table as they are built;
+ * docker-compose.yml runs one service per role.
+ */
+import type { Config } from '../../lib/config.ts';
+import type { Logger } from '../../lib/logger.ts';
+
+export interface RunningRole {
+  /** Human-readable addresses to print once the role is up. */
+  readonly addresses: Record<string, string>;
+  close(): Promise<void>;
+}
+
+type RoleStarter = (config: Readonly<Config>, logger: Logger) => Promise<RunningRole>;
+
+export const ROLES: Readonly<Record<string, RoleStarter>> = {
+  async api(config, logger) {
+    const { startApi } = await import('../../api/main.ts');
+    const api = await startApi(config, logger);
+    return { addresses: { api: api.url, ops: api.opsUrl }, close: () => api.close() };
+  },
+};
