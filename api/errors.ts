@@ -25,7 +25,6 @@ export const API_ERRORS = {
   idempotency_key_reuse: { status: 422, title: 'The Idempotency-Key was used with another request' },
   currency_unsupported: { status: 422, title: 'The currency is not supported' },
   amount_above_limit: { status: 422, title: 'The amount is above the limit for its currency' },
-  metadata_key_reserved: { status: 422, title: 'A metadata key uses a reserved prefix' },
   refund_exceeds_amount: { status: 422, title: 'The refunds would exceed the payment amount' },
   rate_limited: { status: 429, title: 'Too many requests' },
   service_unavailable: { status: 503, title: 'A dependency is unavailable; retry later' },

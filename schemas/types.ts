@@ -149,8 +149,9 @@ export interface PaymentAssessed {
   assessedAtMs: number;
 }
 
-export type PaymentMethod = 'CARD' | 'BANK_TRANSFER' | 'WALLET';
-export const PaymentMethodValues = ['CARD', 'BANK_TRANSFER', 'WALLET'] as const;
+/** How the payer pays: a card, one of the two wallets (each routes to its own channel) or a bank payment. The default only lets this version read data written with the first one, whose WALLET and BANK_TRANSFER symbols were never used in production. */
+export type PaymentMethod = 'CARD' | 'WALLET_A' | 'WALLET_B' | 'BANK';
+export const PaymentMethodValues = ['CARD', 'WALLET_A', 'WALLET_B', 'BANK'] as const;
 
 export type RiskDecision = 'APPROVE' | 'REVIEW' | 'DECLINE';
 export const RiskDecisionValues = ['APPROVE', 'REVIEW', 'DECLINE'] as const;
@@ -204,11 +205,25 @@ export interface CreatePayment {
   merchantReference: string;
   /** The merchant's idempotency key for the create request. */
   idempotencyKey: string;
+  /** Always set by the ingress API; empty strings only when reading a command written before this field existed. */
+  customer: Customer;
   /** ISO 3166-1 alpha-2, when known. */
   customerCountry: string | null;
   description: string | null;
+  /** Where the merchant wants status notifications for this payment, when given. */
+  notifyUrl: string | null;
   /** Merchant key/value pairs, passed through. */
   metadata: Record<string, string>;
+}
+
+/** The payer as the merchant saw them; risk scoring reads these. */
+export interface Customer {
+  /** The merchant's id for the customer. */
+  id: string;
+  /** The customer's IP address, IPv4 or IPv6 text. */
+  ip: string;
+  /** The merchant's device fingerprint. */
+  deviceId: string;
 }
 
 /** Cancel a payment that has not settled. */

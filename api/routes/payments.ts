@@ -4,7 +4,7 @@
  * idempotency record, then the accepted row and the Kafka command in one step.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { PaymentCommand } from '../../schemas/types.ts';
+import type { PaymentCommand, PaymentMethod } from '../../schemas/types.ts';
 import { currencySpec } from '../currencies.ts';
 import { ApiError } from '../errors.ts';
 import { commandIdFor, paymentIdFor } from '../ids.ts';
@@ -22,33 +22,15 @@ export interface PaymentRouteDeps {
   nowMs: () => number;
 }
 
-/** Metadata keys the API itself fills with the request parts the command schema has no field for. */
-export const RESERVED_METADATA_PREFIX = 'paystream.';
-
-const AVRO_METHOD: Record<PaymentMethodName, 'CARD' | 'WALLET' | 'BANK_TRANSFER'> = { card: 'CARD', wallet_a: 'WALLET', wallet_b: 'WALLET', bank: 'BANK_TRANSFER' };
+const AVRO_METHOD: Record<PaymentMethodName, PaymentMethod> = { card: 'CARD', wallet_a: 'WALLET_A', wallet_b: 'WALLET_B', bank: 'BANK' };
 
 function checkBusinessRules(body: CreatePaymentRequest): void {
   const spec = currencySpec(body.currency);
   if (spec === undefined) throw new ApiError('currency_unsupported', `${body.currency} is not a supported currency`);
   if (body.amountMinor > spec.amountMinorMax) throw new ApiError('amount_above_limit', `amountMinor is at most ${spec.amountMinorMax} for ${body.currency}`, { extensions: { amountMinorMax: spec.amountMinorMax } });
-  for (const key of Object.keys(body.metadata ?? {})) {
-    if (key.startsWith(RESERVED_METADATA_PREFIX)) throw new ApiError('metadata_key_reserved', `metadata keys starting with "${RESERVED_METADATA_PREFIX}" are reserved`);
-  }
 }
 
-/**
- * The command's schema carries method, reference and metadata; the wallet variant, customer and
- * notify URL ride in reserved metadata keys until the schema grows fields for them.
- */
 function createCommand(merchantId: string, paymentId: string, idempotencyKey: string, body: CreatePaymentRequest, nowMs: number): PaymentCommand {
-  const metadata: Record<string, string> = Object.fromEntries([
-    ...Object.entries(body.metadata ?? {}),
-    ['paystream.method', body.method],
-    ['paystream.customer.id', body.customer.id],
-    ['paystream.customer.ip', body.customer.ip],
-    ['paystream.customer.deviceId', body.customer.deviceId],
-    ...(body.notifyUrl === undefined ? [] : [['paystream.notifyUrl', body.notifyUrl]]),
-  ]);
   return {
     commandId: commandIdFor('create', paymentId),
     paymentId,
@@ -61,9 +43,11 @@ function createCommand(merchantId: string, paymentId: string, idempotencyKey: st
         method: AVRO_METHOD[body.method],
         merchantReference: body.merchantOrderId,
         idempotencyKey,
+        customer: { id: body.customer.id, ip: body.customer.ip, deviceId: body.customer.deviceId },
         customerCountry: null,
         description: body.description ?? null,
-        metadata,
+        notifyUrl: body.notifyUrl ?? null,
+        metadata: body.metadata ?? {},
       },
     },
   };

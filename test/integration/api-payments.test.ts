@@ -30,7 +30,7 @@ function create(body: Record<string, unknown>, key: string, who: CreatedMerchant
 describe('POST /v1/payments', () => {
   test('a valid payment is answered 202 only once its Avro command is in payments.commands', async () => {
     const before = await h.commandCount();
-    const body = paymentBody({ amountMinor: 4200, currency: 'USD', method: 'wallet_a', description: 'two books' });
+    const body = paymentBody({ amountMinor: 4200, currency: 'USD', method: 'wallet_a', description: 'two books', notifyUrl: 'https://shop.example/notify', metadata: { cart: '42', 'paystream.note': 'a merchant key like any other' } });
     const res = await create(body, 'key-create-1');
     assert.equal(res.statusCode, 202, res.body);
     const { paymentId, status } = res.json<{ paymentId: string; status: string }>();
@@ -47,10 +47,25 @@ describe('POST /v1/payments', () => {
     assert.ok(create_ !== undefined);
     assert.equal(create_.amountMinor, 4200n);
     assert.equal(create_.currency, 'USD');
-    assert.equal(create_.method, 'WALLET');
+    assert.equal(create_.method, 'WALLET_A');
     assert.equal(create_.merchantReference, body.merchantOrderId);
-    assert.equal(create_.metadata['paystream.method'], 'wallet_a');
-    assert.equal(create_.metadata.cart, '42');
+    assert.deepEqual({ ...create_.customer }, { id: 'cust-1', ip: '203.0.113.7', deviceId: 'device-abc' });
+    assert.equal(create_.notifyUrl, 'https://shop.example/notify');
+    assert.equal(create_.description, 'two books');
+    assert.deepEqual(create_.metadata, { cart: '42', 'paystream.note': 'a merchant key like any other' });
+  });
+
+  test('each request method reaches the command as its own symbol, and no notifyUrl is null', async () => {
+    const expected = { card: 'CARD', wallet_a: 'WALLET_A', wallet_b: 'WALLET_B', bank: 'BANK' } as const;
+    for (const [method, symbol] of Object.entries(expected)) {
+      const res = await create(paymentBody({ method }), `key-method-${method}`);
+      assert.equal(res.statusCode, 202, res.body);
+      const command = await h.codec.decode('PaymentCommand', await readRawValue(res.json<{ paymentId: string }>().paymentId));
+      const create_ = 'paystream.CreatePayment' in command.body ? command.body['paystream.CreatePayment'] : undefined;
+      assert.ok(create_ !== undefined);
+      assert.equal(create_.method, symbol);
+      assert.equal(create_.notifyUrl, null);
+    }
   });
 
   test('a GET right after the 202 finds the payment', async () => {
