@@ -44,13 +44,6 @@ export const BREAKER_PROBES_MAX = 3;
 /** Breaker: probe successes that close a half-open breaker (any probe failure re-opens it). */
 export const BREAKER_PROBE_SUCCESSES_TO_CLOSE = 3;
 
-/**
- * How stale the kill-switch view may get: the config topic is consumed continuously, so a switch
- * takes effect as soon as its record is read; this bounds how long a start waits for the first
- * catch-up before handling payments.
- */
-export const SWITCH_CATCH_UP_MS_MAX = 5_000;
-
 assert.ok(QUERY_TIMEOUT_MS <= CREATE_TIMEOUT_MS, 'a query is never slower than the create it resolves');
 assert.ok(BREAKER_WINDOW_MS % BREAKER_BUCKETS === 0, 'buckets divide the window evenly');
 assert.ok(BREAKER_FAILURE_RATE_OPEN > 0 && BREAKER_FAILURE_RATE_OPEN <= 1, 'a failure rate is a fraction');
