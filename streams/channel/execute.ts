@@ -13,6 +13,9 @@ import { CREATE_TIMEOUT_MS, QUERY_TIMEOUT_MS, STATUS_QUERIES_MAX, CHANNELS_PER_P
 export interface ExecutorChannels {
   adapters: Partial<Record<ChannelId, ChannelAdapter>>;
   gates: Partial<Record<ChannelId, ChannelGate>>;
+  /** Call deadlines; CREATE_TIMEOUT_MS and QUERY_TIMEOUT_MS unless a test shortens them. */
+  createTimeoutMs?: number;
+  queryTimeoutMs?: number;
 }
 
 export interface Execution {
@@ -45,12 +48,12 @@ export async function executePayment(payment: PaymentAssessed, channels: Executo
       const result = await gate.create(() =>
         adapter.createPayment(
           { paymentId: payment.paymentId, attemptId: id, amountMinor: payment.amountMinor, currency: payment.currency, instrument: instrumentOf(payment) },
-          { timeoutMs: CREATE_TIMEOUT_MS },
+          { timeoutMs: channels.createTimeoutMs ?? CREATE_TIMEOUT_MS },
         ),
       );
       decision = afterCreate(decision.progress, result, usable);
     } else {
-      const result = await gate.query(() => adapter.queryStatus({ attemptId: id }, { timeoutMs: QUERY_TIMEOUT_MS }));
+      const result = await gate.query(() => adapter.queryStatus({ attemptId: id }, { timeoutMs: channels.queryTimeoutMs ?? QUERY_TIMEOUT_MS }));
       decision = afterQuery(decision.progress, result, usable);
     }
   }

@@ -44,6 +44,8 @@ export interface ChannelExecutorOptions {
   registry: Registry;
   clock?: { nowMs(): number };
   inFlightPerChannelMax?: number;
+  createTimeoutMs?: number;
+  queryTimeoutMs?: number;
   breaker?: BreakerOptions;
   /** Passed through to the runtime (group timings, chunk sizes, auto topic creation). */
   runtime?: Partial<Pick<ProcessorOptions<PaymentAssessed, PaymentAttempt>, 'group' | 'allowAutoTopicCreation' | 'transactionRecordsMax' | 'transactionHandleMsMax' | 'partitionsConcurrent' | 'attemptsMax' | 'backoff'>>;
@@ -90,7 +92,13 @@ export function createChannelExecutor(options: ChannelExecutorOptions): ChannelE
     clock,
     ...options.runtime,
     handler: async (record, { log }) => {
-      const execution = await executePayment(record.value, { adapters: options.adapters, gates }, clock);
+      const channels = {
+        adapters: options.adapters,
+        gates,
+        ...(options.createTimeoutMs === undefined ? {} : { createTimeoutMs: options.createTimeoutMs }),
+        ...(options.queryTimeoutMs === undefined ? {} : { queryTimeoutMs: options.queryTimeoutMs }),
+      };
+      const execution = await executePayment(record.value, channels, clock);
       if (execution.end.kind === 'give_up' && execution.end.reason === 'no_channel_available') {
         // Nothing was sent: retried in place while a breaker cools down, then dead-lettered with the reason.
         throw new ExecutorError('no_channel_available', `no routed channel of ${record.value.paymentId} is enabled and callable`, { retriable: true });
