@@ -6,7 +6,7 @@ import { CLOSED, type BreakerOptions } from './breaker.ts';
 import { executePayment } from './execute.ts';
 import { ChannelGate, Semaphore } from './gate.ts';
 import { ChannelSwitches } from './switches.ts';
-import { fakeChannel, type FakeChannel, type Script } from './testing-fake-adapter.ts';
+import { fakeChannel, type FakeChannel, type Script } from './testing/fake-channel.ts';
 import { STATUS_QUERIES_MAX } from './limits.ts';
 
 const breaker: BreakerOptions = { windowMs: 10_000, buckets: 10, callsMin: 4, failureRateOpen: 0.5, cooldownMs: 1_000, probesMax: 1, probeSuccessesToClose: 1 };

@@ -3,7 +3,7 @@
  * (approve, decline, unavailable, or time out after charging / without charging) and resolves
  * queries from what it really did.
  */
-import { ChannelError, type ChannelAdapter, type ChannelId, type PaymentResult, type StatusResult } from '../../connectors/channels/types.ts';
+import { ChannelError, type ChannelAdapter, type ChannelId, type PaymentResult, type StatusResult } from '../../../connectors/channels/types.ts';
 
 export type Script = 'approve' | 'decline' | 'unavailable' | 'timeout_charged' | 'timeout_uncharged' | 'query_fails';
 
