@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Logger } from './logger.ts';
 
-export type ReadinessCheck = () => Promise<void>;
+export type ReadinessCheck = () => Promise<unknown>;
 
 export interface OpsServer {
   readonly port: number;
@@ -17,7 +17,7 @@ export interface OpsServer {
 }
 
 /** A readiness check that takes longer than this counts as failed: a hung dependency is not ready. */
-const READINESS_CHECK_TIMEOUT_MS = 2_000;
+export const READINESS_CHECK_TIMEOUT_MS = 2_000;
 
 async function runCheck(check: ReadinessCheck): Promise<string | undefined> {
   let timer: NodeJS.Timeout | undefined;
@@ -31,6 +31,20 @@ async function runCheck(check: ReadinessCheck): Promise<string | undefined> {
   } finally {
     clearTimeout(timer);
   }
+}
+
+export interface Readiness {
+  ready: boolean;
+  body: { status: 'ready' } | { status: 'not_ready'; failed: Record<string, string> };
+}
+
+/** Runs every check concurrently, each bounded by the timeout; names the failing ones. */
+export async function evaluateReadiness(checks: Record<string, ReadinessCheck>): Promise<Readiness> {
+  const results = await Promise.all(Object.entries(checks).map(async ([name, check]) => [name, await runCheck(check)] as const));
+  const failed: Record<string, string> = {};
+  for (const [name, error] of results) if (error !== undefined) failed[name] = error;
+  const ready = Object.keys(failed).length === 0;
+  return { ready, body: ready ? { status: 'ready' } : { status: 'not_ready', failed } };
 }
 
 export async function startOpsServer(options: {
@@ -52,11 +66,9 @@ export async function startOpsServer(options: {
       return;
     }
     if (path === '/readyz') {
-      void Promise.all(Object.entries(checks).map(async ([name, check]) => [name, await runCheck(check)] as const)).then((results) => {
-        const failed = Object.fromEntries(results.filter(([, error]) => error !== undefined));
-        const ready = Object.keys(failed).length === 0;
+      void evaluateReadiness(checks).then(({ ready, body }) => {
         res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(ready ? { status: 'ready' } : { status: 'not_ready', failed }));
+        res.end(JSON.stringify(body));
       });
       return;
     }
