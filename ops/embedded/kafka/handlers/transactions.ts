@@ -3,7 +3,7 @@
  * InitProducerId v0, AddPartitionsToTxn v0, AddOffsetsToTxn v0, EndTxn v0, TxnOffsetCommit v0.
  * Markers are written through the broker (MarkerWriter), which also wakes parked fetches.
  */
-import { ErrorCode, type ErrorCodeValue } from '../contracts.ts';
+import type { ErrorCodeValue } from '../contracts.ts';
 import type { Broker } from '../broker.ts';
 import * as initProducerId from '../protocol/apis/init-producer-id.ts';
 import * as addPartitionsToTxn from '../protocol/apis/add-partitions-to-txn.ts';
@@ -95,10 +95,6 @@ export const txnOffsetCommitHandler = defineHandler<txnOffsetCommit.TxnOffsetCom
  * producer at this epoch, with the transaction Ongoing and the partition added to it.
  */
 export function checkTransactionalProduce(broker: Broker, transactionalId: string | null, producerId: number, producerEpoch: number, topic: string, partition: number): ErrorCodeValue {
-  if (transactionalId === null) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
-  const txn = broker.transactions.describe(transactionalId);
-  if (txn === undefined || txn.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
-  if (txn.epoch !== producerEpoch) return ErrorCode.INVALID_PRODUCER_EPOCH;
-  if (txn.state !== 'Ongoing' || !txn.partitions.some(([t, p]) => t === topic && p === partition)) return ErrorCode.INVALID_TXN_STATE;
-  return ErrorCode.NONE;
+  // The coordinator owns the rule; it checks its live state without copying the transaction.
+  return broker.transactions.checkProduce(transactionalId, producerId, producerEpoch, topic, partition);
 }
