@@ -241,33 +241,69 @@ export interface RefundPayment {
   reason: string;
 }
 
-/** A payment lifecycle event from the state machine; topic payments.events, key paymentId. */
+/** One change of a payment, emitted by the state machine (streams/result) and nothing else; topic payments.events, key paymentId. Downstream systems (ledger, metrics, webhooks, loyalty, analytics) read only this. */
 export interface PaymentEvent {
-  /** Unique; webhooks and sinks dedupe by it. */
+  /** Unique and stable: `<paymentId>:<sequence>`. Webhooks and sinks dedupe by it. */
   eventId: string;
   paymentId: string;
   merchantId: string;
-  /** Per payment, 1, 2, 3, ... with no gaps. */
+  /** The merchant's order id. */
+  merchantReference: string;
+  /** Per payment, 1, 2, 3, ... with no gaps: the read model's version after this change. */
   sequence: number;
   type: PaymentEventType;
-  /** The payment's status after this event. */
   status: PaymentStatus;
-  /** The amount this event concerns, in minor units; decodes to bigint. */
+  /** null on CREATED. */
+  previousStatus: PaymentStatus | null;
+  /** The payment's amount in minor units; decodes to bigint. */
   amountMinor: bigint;
   /** ISO 4217 alphabetic code, three upper-case letters. */
   currency: string;
+  method: PaymentEventMethod;
+  /** Captured so far (the amount once SUCCEEDED, else 0). */
+  capturedMinor: bigint;
+  /** Refunded so far (successful refunds only). */
+  refundedMinor: bigint;
+  /** The channel of the attempt this event concerns, or of the last attempt. */
   channelId: string | null;
+  /** The acquirer's id of the charge, once known. */
+  channelReference: string | null;
   attemptId: string | null;
-  /** Decline, failure or cancel reason code. */
+  /** The routing rule (id@version) that chose the channel. */
+  ruleId: string | null;
+  /** The A/B arm, when the rule split traffic. */
+  experimentArm: string | null;
+  /** On REFUND_* events: which refund. */
+  refundId: string | null;
+  /** On REFUND_* events: that refund's amount. */
+  refundAmountMinor: bigint | null;
+  /** On SUCCEEDED/FAILED: whether the channel's answer, a callback, or the sweeper's status query ended it. */
+  completion: PaymentCompletion | null;
+  /** On SUCCEEDED/FAILED after a channel call: the attempt's request-to-response time. */
+  channelLatencyMs: number | null;
+  /** Decline, failure, rejection, cancel or conflict reason code. */
   reason: string | null;
+  /** The W3C trace id the payment was created under. */
+  traceId: string | null;
+  /** When the payment was created (the command's time): the start of its end-to-end latency. */
+  createdAtMs: number;
+  /** Event time: when the input that caused this change happened. */
   occurredAtMs: number;
 }
 
-export type PaymentEventType = 'CREATED' | 'ROUTED' | 'ASSESSED' | 'ATTEMPTED' | 'AUTHORIZED' | 'DECLINED' | 'FAILED' | 'CANCELLED' | 'SETTLED' | 'REFUND_REQUESTED' | 'REFUNDED' | 'CHARGEBACK';
-export const PaymentEventTypeValues = ['CREATED', 'ROUTED', 'ASSESSED', 'ATTEMPTED', 'AUTHORIZED', 'DECLINED', 'FAILED', 'CANCELLED', 'SETTLED', 'REFUND_REQUESTED', 'REFUNDED', 'CHARGEBACK'] as const;
+/** What happened. One input may produce several events (e.g. ROUTED then ASSESSED on a replay that skipped ahead). */
+export type PaymentEventType = 'CREATED' | 'ROUTED' | 'RISK_APPROVED' | 'RISK_REJECTED' | 'REVIEW_REQUIRED' | 'SUBMITTED' | 'PROCESSING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED' | 'EXPIRED' | 'REFUND_REQUESTED' | 'REFUND_SUCCEEDED' | 'REFUND_FAILED' | 'CONFLICT';
+export const PaymentEventTypeValues = ['CREATED', 'ROUTED', 'RISK_APPROVED', 'RISK_REJECTED', 'REVIEW_REQUIRED', 'SUBMITTED', 'PROCESSING', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'EXPIRED', 'REFUND_REQUESTED', 'REFUND_SUCCEEDED', 'REFUND_FAILED', 'CONFLICT'] as const;
 
-export type PaymentStatus = 'PENDING' | 'AUTHORIZED' | 'DECLINED' | 'FAILED' | 'CANCELLED' | 'SETTLED' | 'REFUNDED' | 'PARTIALLY_REFUNDED';
-export const PaymentStatusValues = ['PENDING', 'AUTHORIZED', 'DECLINED', 'FAILED', 'CANCELLED', 'SETTLED', 'REFUNDED', 'PARTIALLY_REFUNDED'] as const;
+/** The payment's status after this event (streams/result/transitions.ts holds the valid moves). */
+export type PaymentStatus = 'CREATED' | 'ROUTED' | 'RISK_APPROVED' | 'RISK_REJECTED' | 'IN_REVIEW' | 'SUBMITTED' | 'PROCESSING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED' | 'EXPIRED' | 'REFUND_PENDING' | 'PARTIALLY_REFUNDED' | 'REFUNDED';
+export const PaymentStatusValues = ['CREATED', 'ROUTED', 'RISK_APPROVED', 'RISK_REJECTED', 'IN_REVIEW', 'SUBMITTED', 'PROCESSING', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'EXPIRED', 'REFUND_PENDING', 'PARTIALLY_REFUNDED', 'REFUNDED'] as const;
+
+export type PaymentEventMethod = 'CARD' | 'WALLET_A' | 'WALLET_B' | 'BANK';
+export const PaymentEventMethodValues = ['CARD', 'WALLET_A', 'WALLET_B', 'BANK'] as const;
+
+export type PaymentCompletion = 'SYNC' | 'ASYNC' | 'SWEEPER';
+export const PaymentCompletionValues = ['SYNC', 'ASYNC', 'SWEEPER'] as const;
 
 /** Payment counts and amounts per merchant and currency for one window; topic metrics.payments.1m, key merchantId:currency. */
 export interface PaymentMetricsWindow {
