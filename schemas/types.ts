@@ -30,6 +30,10 @@ export interface ChannelNotification {
   /** Amount the channel reports, in minor units; decodes to bigint. */
   amountMinor: bigint | null;
   currency: string | null;
+  /** Set when the notification is about a refund (status REFUNDED, or FAILED for a refund the channel refused): which refund. */
+  refundId: string | null;
+  /** CALLBACK: a verified callback the channel sent us; REFUND_CALL: the answer of our refund call (streams/channel's refund executor). */
+  source: NotificationSource;
   /** When the channel says it happened. */
   occurredAtMs: number;
   receivedAtMs: number;
@@ -37,6 +41,9 @@ export interface ChannelNotification {
 
 export type NotificationStatus = 'APPROVED' | 'DECLINED' | 'SETTLED' | 'REFUNDED' | 'CHARGEBACK' | 'FAILED';
 export const NotificationStatusValues = ['APPROVED', 'DECLINED', 'SETTLED', 'REFUNDED', 'CHARGEBACK', 'FAILED'] as const;
+
+export type NotificationSource = 'CALLBACK' | 'REFUND_CALL';
+export const NotificationSourceValues = ['CALLBACK', 'REFUND_CALL'] as const;
 
 /** Whether a channel takes traffic; compacted topic config.channels, key channelId. */
 export interface ChannelSwitch {
@@ -324,6 +331,32 @@ export interface PaymentMetricsWindow {
   refundedAmountMinor: bigint;
 }
 
+/** A finding of the stuck-payment sweeper, applied by the result processor through the state machine; topic payments.repairs, key paymentId. */
+export interface PaymentRepair {
+  /** Unique per finding (`<paymentId>:<kind>:<sweep run id>`); the result processor ignores one it has applied. */
+  repairId: string;
+  paymentId: string;
+  /** CHANNEL_STATUS: what the channel answered to a status query for a payment stuck in SUBMITTED/PROCESSING; EXPIRE: the payment stayed unpaid past its time and was closed at the channel (or had not reached one). */
+  kind: RepairKind;
+  channelId: string | null;
+  attemptId: string | null;
+  channelReference: string | null;
+  /** On CHANNEL_STATUS: the channel's answer. */
+  channelStatus: RepairChannelStatus | null;
+  /** Amount the channel reports, in minor units; decodes to bigint. */
+  amountMinor: bigint | null;
+  currency: string | null;
+  /** Decline code from the channel, or why the payment expired. */
+  reason: string | null;
+  observedAtMs: number;
+}
+
+export type RepairKind = 'CHANNEL_STATUS' | 'EXPIRE';
+export const RepairKindValues = ['CHANNEL_STATUS', 'EXPIRE'] as const;
+
+export type RepairChannelStatus = 'APPROVED' | 'DECLINED' | 'FAILED' | 'PENDING' | 'NOT_FOUND';
+export const RepairChannelStatusValues = ['APPROVED', 'DECLINED', 'FAILED', 'PENDING', 'NOT_FOUND'] as const;
+
 /** A created payment with its channel choice; topic payments.routed, key paymentId. */
 export interface PaymentRouted {
   paymentId: string;
@@ -441,6 +474,7 @@ export interface ValueTypes {
   PaymentCommand: PaymentCommand;
   PaymentEvent: PaymentEvent;
   PaymentMetricsWindow: PaymentMetricsWindow;
+  PaymentRepair: PaymentRepair;
   PaymentRouted: PaymentRouted;
   ReconException: ReconException;
   ReconResult: ReconResult;
@@ -461,6 +495,7 @@ export const SCHEMA_NAMES = [
   'PaymentCommand',
   'PaymentEvent',
   'PaymentMetricsWindow',
+  'PaymentRepair',
   'PaymentRouted',
   'ReconException',
   'ReconResult',

@@ -47,7 +47,7 @@ export async function registerChannelNotificationRoutes(app: FastifyInstance, de
       request.log.warn({ channel, code: verification.error.code, reason: verification.error.message }, 'refused a channel notification');
       return ack(reply, adapter, 'rejected');
     }
-    await deps.commands.notify({ ...verification.notification, receivedAtMs: deps.nowMs() }, traceparentFor(request.headers.traceparent));
+    await deps.commands.notify({ ...verification.notification, refundId: verification.notification.refundId ?? null, source: 'CALLBACK', receivedAtMs: deps.nowMs() }, traceparentFor(request.headers.traceparent));
     deps.received.inc({ channel, outcome: 'accepted' });
     return ack(reply, adapter, 'accepted');
   });

@@ -183,7 +183,8 @@ export type RefundResult =
 export type NotificationHeaders = Record<string, string | string[] | undefined>;
 
 /** A verified notification, as published on `channel.notifications` (the API adds `receivedAtMs`). */
-export type VerifiedNotification = Omit<ChannelNotification, 'receivedAtMs'>;
+/** What an adapter reads off a callback; the API adds the receipt time and `source: CALLBACK`. */
+export type VerifiedNotification = Omit<ChannelNotification, 'receivedAtMs' | 'source' | 'refundId'> & { refundId?: string | null };
 
 export type NotificationVerification = { ok: true; notification: VerifiedNotification } | { ok: false; error: ChannelError };
 
