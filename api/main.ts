@@ -7,52 +7,26 @@
 import { pino } from 'pino';
 import type { ChannelAdapter } from '../connectors/channels/types.ts';
 import { loadConfig, type Config } from '../lib/config.ts';
-import { PaystreamError } from '../lib/errors.ts';
 import { createKafka } from '../lib/kafka.ts';
 import { createLogger, type Logger } from '../lib/logger.ts';
 import { createMetricsRegistry } from '../lib/metrics.ts';
 import { startOpsServer } from '../lib/ops-server.ts';
 import { createPool } from '../lib/postgres.ts';
 import { createRedis } from '../lib/redis.ts';
-import { Secret } from '../lib/secret.ts';
 import { createShutdown } from '../lib/shutdown.ts';
-import { readEndpoints } from '../ops/embedded/launcher.ts';
+import { resolveServices } from '../ops/services.ts';
 import { AvroCodec } from '../schemas/codec.ts';
 import { buildApp } from './app.ts';
 import { COMMANDS_TOPIC, KafkaCommandSink } from './commands.ts';
 import { resolveMasterKey } from './merchants/master-key.ts';
 import { MerchantStore } from './merchants/store.ts';
 
-interface Endpoints {
-  databaseUrl: Secret;
-  redisUrl: Secret;
-  kafkaBrokers: string[];
-  schemaRegistryUrl: string;
-  /** Embedded services register schemas on first use; production registers them ahead of deploys. */
-  embeddedRegistry: boolean;
-}
-
-function endpoints(config: Readonly<Config>): Endpoints {
-  const running = readEndpoints(config.dataDir)?.services;
-  const need = (what: string, value: string | undefined): string => {
-    if (value === undefined) throw new PaystreamError('no_endpoint', `${what} is not set and no \`paystream up\` is running on ${config.dataDir}`);
-    return value;
-  };
-  return {
-    databaseUrl: config.databaseUrl ?? new Secret(need('DATABASE_URL', running?.postgres?.url)),
-    redisUrl: config.redisUrl ?? new Secret(need('REDIS_URL', running?.redis?.url)),
-    kafkaBrokers: config.kafkaBrokers?.map((b) => `${b.host}:${b.port}`) ?? need('KAFKA_BROKERS', running?.kafka?.url).split(','),
-    schemaRegistryUrl: config.schemaRegistryUrl ?? need('SCHEMA_REGISTRY_URL', running?.schemaRegistry?.url),
-    embeddedRegistry: config.schemaRegistryUrl === undefined,
-  };
-}
-
 /**
  * `channels`: the adapters whose callbacks this API takes (e.g. built with createChannelAdapter
  * from a sandbox fleet); without them every channel callback is a 404.
  */
 export async function startApi(config: Readonly<Config>, logger: Logger, extras: { channels?: ReadonlyMap<string, ChannelAdapter> } = {}): Promise<{ url: string; opsUrl: string; close(): Promise<void> }> {
-  const found = endpoints(config);
+  const found = resolveServices(config);
   const pool = createPool({ url: found.databaseUrl, logger, applicationName: `${config.kafkaClientId}-api` });
   const redis = createRedis({ url: found.redisUrl, logger, connectionName: `${config.kafkaClientId}-api` });
   const kafka = createKafka({ brokers: found.kafkaBrokers, clientId: `${config.kafkaClientId}-api`, logger });
