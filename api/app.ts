@@ -7,11 +7,11 @@
  *   /openapi.json    generated from the route schemas; /docs renders it
  *   /healthz /readyz /metrics
  */
-import { randomBytes } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { ChannelAdapter } from '../connectors/channels/types.ts';
 import type { Logger } from '../lib/logger.ts';
+import { randomHex } from '../lib/random.ts';
 import type { Pool } from '../lib/postgres.ts';
 import type { Redis } from '../lib/redis.ts';
 import type { CommandSink } from './commands.ts';
@@ -22,6 +22,7 @@ import { registerAuth } from './plugins/auth.ts';
 import bodyPlugin, { rejectInvalidJson } from './plugins/body.ts';
 import problemPlugin from './plugins/problem.ts';
 import { registerRateLimit } from './plugins/rate-limit.ts';
+import { AcceptBatcher } from './payments/accept-batcher.ts';
 import { PaymentRepository } from './payments/repository.ts';
 import { problemSchema } from './payments/schemas.ts';
 import { registerChannelNotificationRoutes } from './routes/channel-notifications.ts';
@@ -63,7 +64,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: BODY_BYTES_MAX,
-    genReqId: () => `req_${randomBytes(12).toString('hex')}`,
+    genReqId: () => `req_${randomHex(12)}`,
     requestIdHeader: false,
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
@@ -87,7 +88,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   });
 
   const payments = new PaymentRepository(deps.pool);
-  const routeDeps = { payments, idempotency: new IdempotencyStore(deps.redis), commands: deps.commands, nowMs };
+  const routeDeps = { payments, accepts: new AcceptBatcher(deps.pool, payments), idempotency: new IdempotencyStore(deps.redis), commands: deps.commands, nowMs };
   // Channel callbacks carry the channel's own signature, not a merchant's: a scope of their own.
   await app.register((channels) => registerChannelNotificationRoutes(channels, { channels: deps.channels ?? new Map(), commands: deps.commands, nowMs, received: m.channelNotifications }), { prefix: '/v1/channels' });
   await app.register(

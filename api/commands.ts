@@ -10,7 +10,7 @@
  * the next batch, so under load one broker write (and one fsync on the embedded broker) acknowledges
  * many requests, and when idle a command leaves at once.
  */
-import { randomBytes } from 'node:crypto';
+import { formatTraceparent, nextHop } from '../streams/runtime/traceparent.ts';
 import type { Kafka, Producer } from '../lib/kafka.ts';
 import { JAVA_COMPATIBLE_PARTITIONER } from '../lib/kafka.ts';
 import type { AvroCodec } from '../schemas/codec.ts';
@@ -145,12 +145,7 @@ export class KafkaCommandSink implements CommandSink {
   }
 }
 
-const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
-
-/** Continues the caller's W3C trace (https://www.w3.org/TR/trace-context/) or starts one. */
+/** Continues the caller's W3C trace (https://www.w3.org/TR/trace-context/) with a new span, or starts one. */
 export function traceparentFor(incoming: string | string[] | undefined): string {
-  const span = randomBytes(8).toString('hex');
-  const match = typeof incoming === 'string' ? TRACEPARENT.exec(incoming) : null;
-  const traceId = match?.[1] !== undefined && !/^0+$/.test(match[1]) ? match[1] : randomBytes(16).toString('hex');
-  return `00-${traceId}-${span}-01`;
+  return formatTraceparent(nextHop(typeof incoming === 'string' ? incoming : undefined).context);
 }

@@ -5,8 +5,9 @@
  * acquires it; the others see it in flight (409), or see another body (422), or get the stored
  * response replayed. A request that fails (503) releases its lock so the merchant can retry.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import type { Redis } from '../lib/redis.ts';
+import { createHash } from 'node:crypto';
+import { randomHex } from '../lib/random.ts';
+import { redisScript, type Redis } from '../lib/redis.ts';
 import { ApiError, guarded } from './errors.ts';
 import { IDEMPOTENCY_KEY_LENGTH_MAX, IDEMPOTENCY_LOCK_TTL_MS, IDEMPOTENCY_TTL_S } from './limits.ts';
 
@@ -55,7 +56,13 @@ export function keyDigest(key: string): string {
 }
 
 export class IdempotencyStore {
-  constructor(private readonly redis: Redis) {}
+  private readonly beginScript: (...args: Array<string | number>) => Promise<unknown>;
+  private readonly completeScript: (...args: Array<string | number>) => Promise<unknown>;
+
+  constructor(redis: Redis) {
+    this.beginScript = redisScript(redis, 'paystreamIdempotencyBegin', BEGIN, 1);
+    this.completeScript = redisScript(redis, 'paystreamIdempotencyComplete', COMPLETE, 1);
+  }
 
   private recordKey(merchantId: string, scope: string, key: string): string {
     return `idem:${merchantId}:${scope}:${keyDigest(key)}`;
@@ -63,9 +70,9 @@ export class IdempotencyStore {
 
   /** Claims the key for a request whose method, path and body digest is `digest`. */
   async begin(merchantId: string, scope: string, key: string, digest: string): Promise<Begin> {
-    const token = randomBytes(12).toString('hex');
+    const token = randomHex(12);
     const record: Record_ = { state: 'in_flight', digest, token };
-    const existing = (await guarded('redis', this.redis.eval(BEGIN, 1, this.recordKey(merchantId, scope, key), JSON.stringify(record), IDEMPOTENCY_LOCK_TTL_MS))) as string | null;
+    const existing = (await guarded('redis', this.beginScript(this.recordKey(merchantId, scope, key), JSON.stringify(record), IDEMPOTENCY_LOCK_TTL_MS))) as string | null;
     if (existing === null) return { kind: 'acquired', token };
     const found = JSON.parse(existing) as Record_;
     if (found.digest !== digest) throw new ApiError('idempotency_key_reuse', 'this Idempotency-Key was already used with a different request');
@@ -76,11 +83,11 @@ export class IdempotencyStore {
   /** Stores the final response for IDEMPOTENCY_TTL_S. */
   async complete(merchantId: string, scope: string, key: string, digest: string, token: string, response: StoredResponse): Promise<void> {
     const record: Record_ = { state: 'done', digest, response };
-    await guarded('redis', this.redis.eval(COMPLETE, 1, this.recordKey(merchantId, scope, key), `"token":"${token}"`, JSON.stringify(record), IDEMPOTENCY_TTL_S));
+    await guarded('redis', this.completeScript(this.recordKey(merchantId, scope, key), `"token":"${token}"`, JSON.stringify(record), IDEMPOTENCY_TTL_S));
   }
 
   /** Drops the lock after a failure, so a retry with the same key is processed afresh. */
   async release(merchantId: string, scope: string, key: string, token: string): Promise<void> {
-    await guarded('redis', this.redis.eval(COMPLETE, 1, this.recordKey(merchantId, scope, key), `"token":"${token}"`, '', 0));
+    await guarded('redis', this.completeScript(this.recordKey(merchantId, scope, key), `"token":"${token}"`, '', 0));
   }
 }

@@ -55,3 +55,13 @@ assert.ok(IDEMPOTENCY_LOCK_TTL_MS > PRODUCE_TIMEOUT_MS * 2, 'the in-flight lock 
 assert.ok(LIST_LIMIT_DEFAULT <= LIST_LIMIT_MAX);
 assert.ok(PRODUCE_QUEUE_RECORDS_MAX >= PRODUCE_BATCH_RECORDS_MAX * PRODUCE_IN_FLIGHT_MAX);
 assert.ok(RATE_LIMIT_BURST >= RATE_LIMIT_PER_S);
+
+/**
+ * Group commit of accepted payments: concurrent requests share one PostgreSQL transaction (one
+ * multi-row INSERT, one produce of their commands, one COMMIT), so round trips per request fall
+ * as load rises. A batch is cut at this many payments; small enough that one slow batch delays
+ * few requests, large enough to absorb 50+ concurrent connections in one go.
+ */
+export const ACCEPT_BATCH_PAYMENTS_MAX = 128;
+/** Batches committing at once: the next one fills while earlier ones wait for Kafka and fsync. */
+export const ACCEPT_BATCHES_IN_FLIGHT_MAX = 4;

@@ -33,6 +33,9 @@ export function createRedis(options: RedisOptions): Redis {
     connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
     enableReadyCheck: true,
     autoResubscribe: false,
+    // Commands issued in the same event-loop tick (many concurrent API requests) go out in one
+    // write and come back in one read: fewer syscalls per request, same per-command semantics.
+    enableAutoPipelining: true,
     retryStrategy: (times: number) => Math.min(times * REDIS_RECONNECT_DELAY_MS_STEP, REDIS_RECONNECT_DELAY_MS_MAX),
   });
   let down = false;
@@ -45,4 +48,16 @@ export function createRedis(options: RedisOptions): Redis {
     down = false;
   });
   return client;
+}
+
+/**
+ * A Lua script run by its SHA (EVALSHA), loading it on first use or after a Redis restart
+ * (ioredis's defineCommand does the NOSCRIPT fallback), so a hot path does not ship the script
+ * text with every call. Scripts are atomic on the server; `keys` is how many leading arguments are keys.
+ */
+export function redisScript(redis: Redis, name: string, lua: string, keys: number): (...args: Array<string | number>) => Promise<unknown> {
+  redis.defineCommand(name, { numberOfKeys: keys, lua });
+  const command = (redis as unknown as Record<string, (...args: Array<string | number>) => Promise<unknown>>)[name];
+  if (command === undefined) throw new Error(`ioredis did not define the script command ${name}`);
+  return (...args) => command.apply(redis, args);
 }

@@ -1,11 +1,11 @@
 /**
- * The API's own records in PostgreSQL: `accepted_payments` and `accepted_refunds`. A row is
- * inserted in the same transaction that produces the command, and committed only after Kafka
- * acknowledged it, so "GET after 202" always finds the payment. The result processor owns the
+ * The API's own records in PostgreSQL: `accepted_payments` and `accepted_refunds`. A payment row is
+ * inserted in the same transaction that produces the command (accept-batcher.ts), and committed
+ * only after Kafka acknowledged it, so "GET after 202" always finds the payment. The result processor owns the
  * payment read model and its lifecycle statuses; `view` is the one place that will read its
  * status ahead of ours once it exists, and until its first event a payment reads as `accepted`.
  */
-import type { Pool, PoolClient } from '../../lib/postgres.ts';
+import type { Pool } from '../../lib/postgres.ts';
 import { inTransaction } from '../../lib/postgres.ts';
 import { guarded } from '../errors.ts';
 
@@ -63,24 +63,8 @@ function view(row: DbRow): PaymentRow {
 export class PaymentRepository {
   constructor(private readonly pool: Pool) {}
 
-  /**
-   * Inserts the payment and runs `produce` before committing. A conflict (same derived id, or the
-   * merchant's order id taken) produces nothing and says which conflict it was.
-   */
-  async insertAndProduce(payment: NewPayment, produce: () => Promise<void>): Promise<InsertOutcome> {
-    const inserted = await guarded('postgres', () =>
-      inTransaction(this.pool, async (client: PoolClient) => {
-        const { rowCount } = await client.query(
-          `INSERT INTO accepted_payments (payment_id, merchant_id, merchant_order_id, amount_minor, currency, method, status, request_hash)
-           VALUES ($1, $2, $3, $4, $5, $6, 'accepted', $7) ON CONFLICT DO NOTHING`,
-          [payment.paymentId, payment.merchantId, payment.merchantOrderId, payment.amountMinor, payment.currency, payment.method, payment.requestDigest],
-        );
-        if (rowCount !== 1) return false;
-        await produce();
-        return true;
-      }),
-    );
-    if (inserted) return { kind: 'inserted' };
+  /** Why `payment` was not inserted: the same payment again, its key reused, or its order id taken. */
+  async conflictOf(payment: NewPayment): Promise<Exclude<InsertOutcome, { kind: 'inserted' }>> {
     const { rows } = await guarded(
       'postgres',
       this.pool.query<{ payment_id: string; merchant_id: string; request_hash: string }>(

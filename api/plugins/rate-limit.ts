@@ -4,7 +4,7 @@
  * draft-ietf-httpapi-ratelimit-headers; a refusal is 429 with Retry-After.
  */
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from '../../lib/redis.ts';
+import { redisScript, type Redis } from '../../lib/redis.ts';
 import { ApiError, guarded } from '../errors.ts';
 import { merchantOf } from './auth.ts';
 
@@ -36,9 +36,10 @@ export interface RateLimitOptions {
 
 export async function registerRateLimit(app: FastifyInstance, options: RateLimitOptions): Promise<void> {
   const policy = `${options.burst};w=${Math.ceil(options.burst / options.perSecond)}`;
+  const takeToken = redisScript(options.redis, 'paystreamTokenBucket', TOKEN_BUCKET, 1);
   app.addHook('preValidation', async (request, reply) => {
     const merchant = merchantOf(request);
-    const result = await guarded('redis', options.redis.eval(TOKEN_BUCKET, 1, `ratelimit:${merchant.merchantId}`, options.burst, options.perSecond)) as [number, number, number];
+    const result = await guarded('redis', takeToken(`ratelimit:${merchant.merchantId}`, options.burst, options.perSecond)) as [number, number, number];
     const [allowed, remaining, waitMs] = result;
     const resetS = Math.ceil(waitMs / 1000);
     void reply.header('ratelimit-policy', policy);

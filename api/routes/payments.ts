@@ -13,10 +13,13 @@ import { idempotencyKeyOf } from '../idempotency.ts';
 import { merchantOf } from '../plugins/auth.ts';
 import { createPaymentSchema, type CreatePaymentRequest, type PaymentMethodName } from '../payments/schemas.ts';
 import type { PaymentRepository } from '../payments/repository.ts';
+import type { AcceptBatcher } from '../payments/accept-batcher.ts';
 import { traceparentFor, type CommandSink } from '../commands.ts';
 
 export interface PaymentRouteDeps {
   payments: PaymentRepository;
+  /** Group commit of new payments with their commands. */
+  accepts: AcceptBatcher;
   idempotency: IdempotencyStore;
   commands: CommandSink;
   nowMs: () => number;
@@ -94,7 +97,7 @@ export async function registerPaymentRoutes(app: FastifyInstance, deps: PaymentR
     return idempotent(deps, request, reply, async (key) => {
       const paymentId = paymentIdFor(merchant.merchantId, key);
       const command = createCommand(merchant.merchantId, paymentId, key, body, deps.nowMs());
-      const outcome = await deps.payments.insertAndProduce(
+      const outcome = await deps.accepts.accept(
         { paymentId, merchantId: merchant.merchantId, merchantOrderId: body.merchantOrderId, amountMinor: body.amountMinor, currency: body.currency, method: body.method, requestDigest: request.bodyDigest },
         () => deps.commands.send(command, traceparentFor(request.headers.traceparent)),
       );

@@ -4,7 +4,7 @@
  * id is kept, the span id is new, and the incoming span id becomes the parent. A missing or
  * invalid header starts a new trace (spec §3.2.2.1: a receiver that cannot parse it restarts).
  */
-import { randomFillSync } from 'node:crypto';
+import { randomHex as pooledRandomHex } from '../../lib/random.ts';
 
 export const TRACEPARENT_HEADER = 'traceparent';
 export const TRACESTATE_HEADER = 'tracestate';
@@ -57,23 +57,6 @@ function nonZeroHex(bytes: number, randomHex: (n: number) => string): string {
     const hex = randomHex(bytes);
     if (/[^0]/.test(hex)) return hex;
   }
-}
-
-/** Random bytes are drawn from the OS in blocks: one syscall per few hundred spans, not two per record. */
-const RANDOM_POOL_BYTES = 4096;
-let pool = Buffer.alloc(0);
-let poolOffset = 0;
-
-/** `n` cryptographically random bytes as lower-case hex, read straight from the pool. */
-export function pooledRandomHex(n: number): string {
-  if (n > RANDOM_POOL_BYTES) return randomFillSync(Buffer.alloc(n)).toString('hex');
-  if (poolOffset + n > pool.length) {
-    pool = randomFillSync(Buffer.allocUnsafe(RANDOM_POOL_BYTES));
-    poolOffset = 0;
-  }
-  const hex = pool.toString('hex', poolOffset, poolOffset + n);
-  poolOffset += n;
-  return hex;
 }
 
 /** The context of this hop: the incoming trace continued with a new span, or a new trace. */
