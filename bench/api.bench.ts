@@ -4,11 +4,11 @@
  * keep-alive connections for 10 s, against a bare fastify endpoint that only verifies the same
  * HMAC, measured back to back in each run. Target: at least 0.5 of the bare rate.
  *
- * autocannon is not a dependency; the load comes from api/testing/load.ts in a worker thread
- * (node:http keep-alive agent, closed loop, one request in flight per connection).
+ * The load is autocannon (api/testing/load.ts) in a child process, the same for both servers.
  */
 import { createHash } from 'node:crypto';
-import { Worker } from 'node:worker_threads';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
 import { ApiHarness } from '../api/testing/harness.ts';
 import type { LoadOptions, LoadResult } from '../api/testing/load.ts';
@@ -22,12 +22,11 @@ const TARGET = 0.5;
 
 function load(options: LoadOptions): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    // Node 20 does not apply --import hooks to a worker's entry file: register tsx inside first.
-    const bootstrap = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('../api/testing/load-worker.ts', import.meta.url).href)}); });`;
-    const worker = new Worker(bootstrap, { eval: true, workerData: options });
-    worker.once('message', (result: LoadResult) => resolve(result));
-    worker.once('error', reject);
-    worker.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`load worker exited ${code}`))));
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../api/testing/load-worker.ts', import.meta.url)), JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`load generator exited ${code}`))));
   });
 }
 
