@@ -5,6 +5,9 @@
  */
 import type { Logger } from './logger.ts';
 
+/** Signals repeated within this window are relays of the first one (see installSignalHandlers). */
+export const SIGNAL_ECHO_MS = 1_000;
+
 export type Closer = () => Promise<void> | void;
 
 export interface Shutdown {
@@ -56,13 +59,18 @@ export function createShutdown(options: { graceMs: number; logger: Logger; exit?
       return running;
     },
     installSignalHandlers() {
+      let firstAtMs = 0;
       for (const signal of ['SIGINT', 'SIGTERM'] as const) {
         process.on(signal, () => {
+          // Ctrl-C reaches every process of the terminal's group, and wrappers (npm, tsx) relay it
+          // once more: a repeat within SIGNAL_ECHO_MS is that echo, not an operator's second Ctrl-C.
+          if (running !== undefined && Date.now() - firstAtMs < SIGNAL_ECHO_MS) return;
           if (running !== undefined) {
             options.logger.warn({ signal }, 'second signal during shutdown: exiting now');
             exit(130);
             return;
           }
+          firstAtMs = Date.now();
           void this.run(signal).then((ok) => exit(ok ? 0 : 1));
         });
       }

@@ -10,11 +10,13 @@ import { configMarkdownTable, loadConfig, type Config } from '../../lib/config.t
 import { ConfigErrors, PaystreamError } from '../../lib/errors.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { createShutdown } from '../../lib/shutdown.ts';
-import { launch, readEndpoints, type Endpoints } from '../embedded/launcher.ts';
+import { readEndpoints } from '../embedded/launcher.ts';
 import { migrateUp } from '../migrations/migrate.ts';
 import { Secret } from '../../lib/secret.ts';
 import { registerMerchantCommand } from './merchant.ts';
 import { ROLES } from './roles.ts';
+import { runUp } from './up.ts';
+import { watchSupervisor } from '../supervisor/watch.ts';
 
 function loadConfigOrExit(): Readonly<Config> {
   try {
@@ -32,16 +34,6 @@ function cliLogger(config: Readonly<Config>) {
   return createLogger({ level: config.logLevel, name: 'paystream', destination: pino.destination(2) });
 }
 
-function describe(endpoints: Endpoints): string {
-  const lines = [`paystream services are up (data in ${endpoints.dataDir}):`];
-  for (const [name, service] of Object.entries(endpoints.services)) {
-    const shown = service.url.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@');
-    lines.push(`  ${name.padEnd(15)} ${shown}${service.embedded ? `  (embedded, pid ${service.pid})` : '  (external)'}`);
-  }
-  lines.push('Press Ctrl-C to stop.');
-  return `${lines.join('\n')}\n`;
-}
-
 export function buildProgram(): Command {
   const program = new Command('paystream')
     .description('paystream: a Kafka-centred payment pipeline')
@@ -54,16 +46,15 @@ export function buildProgram(): Command {
 
   program
     .command('up')
-    .description('start the embedded services (PostgreSQL, Redis, Kafka broker) and keep them running')
+    .description('start the embedded services and every role (what `npm start` runs); Ctrl-C stops all')
     .option('--data-dir <dir>', 'data directory')
-    .action(async (_opts: unknown, cmd: Command) => {
+    .option('--services-only', 'start only the embedded services (PostgreSQL, Redis, Kafka, schema registry)')
+    .action(async (opts: { servicesOnly?: boolean }, cmd: Command) => {
       const config = loadConfigOrExit();
       const logger = cliLogger(config);
       const shutdown = createShutdown({ graceMs: config.shutdownGraceMs + 30_000, logger });
       shutdown.installSignalHandlers();
-      const launched = await launch({ config, dataDir: dataDirOf(cmd, config), logger });
-      shutdown.add('embedded services', () => launched.stop());
-      process.stdout.write(describe(launched.endpoints));
+      await runUp({ config, dataDir: dataDirOf(cmd, config), logger, shutdown, servicesOnly: opts.servicesOnly === true, write: (text) => process.stdout.write(text) });
     });
 
   program
@@ -127,6 +118,7 @@ export function buildProgram(): Command {
       shutdown.installSignalHandlers();
       const running = await start(config, logger);
       shutdown.add(role, () => running.close());
+      watchSupervisor(shutdown, logger);
       process.stdout.write(`${role} is running: ${Object.entries(running.addresses).map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
     });
 

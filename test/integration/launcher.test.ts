@@ -19,8 +19,8 @@ interface Launcher {
   exited: Promise<number | null>;
 }
 
-function startLauncher(dataDir: string, env: Record<string, string>): Launcher {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'up', '--data-dir', dataDir], {
+function startLauncher(dataDir: string, env: Record<string, string>, flags: readonly string[] = []): Launcher {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'up', '--data-dir', dataDir, ...flags], {
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -82,7 +82,7 @@ test('launcher starts PostgreSQL and Redis, survives a kill -9 with data intact,
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const first = startLauncher(dataDir, env);
+  const first = startLauncher(dataDir, env, ['--services-only']);
   launchers.push(first);
   const e1 = await endpointsOf(dataDir, first);
   assert.equal(e1.services.postgres?.embedded, true);
@@ -105,7 +105,7 @@ test('launcher starts PostgreSQL and Redis, survives a kill -9 with data intact,
   });
 
   // A second launcher on the same data directory is refused while the first lives.
-  const rival = startLauncher(dataDir, env);
+  const rival = startLauncher(dataDir, env, ['--services-only']);
   launchers.push(rival);
   assert.equal(await rival.exited, 1);
   assert.match(rival.output(), /already running/);
@@ -113,7 +113,7 @@ test('launcher starts PostgreSQL and Redis, survives a kill -9 with data intact,
   first.child.kill('SIGKILL');
   await first.exited;
 
-  const second = startLauncher(dataDir, env);
+  const second = startLauncher(dataDir, env, ['--services-only']);
   launchers.push(second);
   const e2 = await endpointsOf(dataDir, second);
   assert.match(second.output(), /did not stop cleanly: recovering/);
@@ -136,7 +136,7 @@ test('launcher starts PostgreSQL and Redis, survives a kill -9 with data intact,
   assert.ok(!isAlive(e2.services.redis?.pid ?? -1), 'Redis stopped');
 });
 
-test('npm start defaults: the launcher embeds the Kafka broker too, and its data survives a kill -9', { timeout: 240_000 }, async (t) => {
+test('embedded defaults: the launcher embeds the Kafka broker and the registry too, and their data survives a kill -9', { timeout: 240_000 }, async (t) => {
   const { Kafka, logLevel } = await import('kafkajs');
   const dataDir = mkdtempSync(join(tmpdir(), 'paystream-launcher-kafka-'));
   const launchers: Launcher[] = [];
@@ -152,7 +152,7 @@ test('npm start defaults: the launcher embeds the Kafka broker too, and its data
   });
   const kafkaAt = (bootstrap: string) => new Kafka({ clientId: 'launcher-test', brokers: [bootstrap], logLevel: logLevel.NOTHING });
 
-  const first = startLauncher(dataDir, {});
+  const first = startLauncher(dataDir, {}, ['--services-only']);
   launchers.push(first);
   const e1 = await endpointsOf(dataDir, first);
   assert.equal(e1.services.kafka?.embedded, true);
@@ -171,7 +171,7 @@ test('npm start defaults: the launcher embeds the Kafka broker too, and its data
 
   first.child.kill('SIGKILL');
   await first.exited;
-  const second = startLauncher(dataDir, {});
+  const second = startLauncher(dataDir, {}, ['--services-only']);
   launchers.push(second);
   const e2 = await endpointsOf(dataDir, second);
   assert.ok(!isAlive(e1.services.kafka?.pid ?? -1), 'the orphaned broker was stopped');

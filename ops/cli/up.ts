@@ -1,0 +1,60 @@
+/**
+ * `paystream up` (what `npm start` runs): the embedded services, then every role as a supervised
+ * child process, then a banner with the API and docs URLs, a merchant key to try and a curl that
+ * creates a payment. Ctrl-C stops the roles (API first), then the services; the data directory
+ * keeps everything for the next start. `--services-only` starts just the services.
+ */
+import type { Config } from '../../lib/config.ts';
+import type { Logger } from '../../lib/logger.ts';
+import { createPool } from '../../lib/postgres.ts';
+import type { Shutdown } from '../../lib/shutdown.ts';
+import { Secret } from '../../lib/secret.ts';
+import { resolveMasterKey } from '../../api/merchants/master-key.ts';
+import { launch, type Endpoints } from '../embedded/launcher.ts';
+import { curlExample, ensureDemoMerchant } from '../supervisor/demo-merchant.ts';
+import { superviseRoles } from '../supervisor/supervisor.ts';
+import { ROLES } from './roles.ts';
+
+/** The API starts last (it takes traffic once the processors behind it consume) and stops first. */
+export function roleStages(roles: readonly string[]): string[][] {
+  const processors = roles.filter((r) => r !== 'api');
+  return [processors, roles.includes('api') ? ['api'] : []].filter((stage) => stage.length > 0);
+}
+
+export function describeServices(endpoints: Endpoints): string {
+  const lines = [`paystream services are up (data in ${endpoints.dataDir}):`];
+  for (const [name, service] of Object.entries(endpoints.services)) {
+    const shown = service.url.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@');
+    lines.push(`  ${name.padEnd(15)} ${shown}${service.embedded ? `  (embedded, pid ${service.pid})` : '  (external)'}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export async function runUp(options: { config: Readonly<Config>; dataDir: string; logger: Logger; shutdown: Shutdown; servicesOnly: boolean; write: (text: string) => void }): Promise<void> {
+  const { config, logger, shutdown } = options;
+  const launched = await launch({ config, dataDir: options.dataDir, logger });
+  shutdown.add('embedded services', () => launched.stop());
+  options.write(describeServices(launched.endpoints));
+  if (options.servicesOnly) return;
+
+  const supervisor = await superviseRoles({ stages: roleStages(Object.keys(ROLES)), dataDir: launched.endpoints.dataDir, logger, graceMs: config.shutdownGraceMs, env: { METRICS_PORT: '0' } });
+  shutdown.add('roles', () => supervisor.stop());
+  const api = supervisor.roles.find((r) => r.name === 'api')?.addresses.api;
+  const lines = supervisor.roles.map((r) => `  ${r.name.padEnd(16)} pid ${r.pid}${Object.entries(r.addresses).map(([k, v]) => `  ${k} ${v}`).join('')}`);
+  options.write(`roles running:\n${lines.join('\n')}\n`);
+  if (api === undefined) return;
+
+  const databaseUrl = config.databaseUrl ?? new Secret(launched.endpoints.services.postgres?.url ?? '');
+  const pool = createPool({ url: databaseUrl, logger, applicationName: 'paystream-up', poolSize: 1 });
+  try {
+    const merchant = await ensureDemoMerchant(pool, resolveMasterKey(config, launched.endpoints.dataDir), launched.endpoints.dataDir);
+    options.write(
+      `\nAPI       ${api}\nAPI docs  ${api}/docs\n` +
+        `demo merchant: key id ${merchant.keyId}, secret ${merchant.secret.reveal()}\n\n` +
+        `Create a payment (bash, curl, openssl):\n\n${curlExample(api, merchant)}\n\n` +
+        `Drive traffic: npx tsx ops/cli/main.ts demo --payments 1000 --rate 50\nCtrl-C stops everything; data stays in ${launched.endpoints.dataDir}.\n`,
+    );
+  } finally {
+    await pool.end();
+  }
+}
