@@ -14,6 +14,8 @@ import { readEndpoints } from '../embedded/launcher.ts';
 import { migrateUp } from '../migrations/migrate.ts';
 import { Secret } from '../../lib/secret.ts';
 import { registerMerchantCommand } from './merchant.ts';
+import { registerCheckCommand } from './check.ts';
+import { registerDemoCommand } from './demo.ts';
 import { ROLES } from './roles.ts';
 import { runUp } from './up.ts';
 import { watchSupervisor } from '../supervisor/watch.ts';
@@ -102,6 +104,8 @@ export function buildProgram(): Command {
     });
 
   registerMerchantCommand(program, { config: loadConfigOrExit, logger: cliLogger, dataDir: dataDirOf });
+  registerDemoCommand(program, { config: loadConfigOrExit, logger: cliLogger, dataDir: dataDirOf });
+  registerCheckCommand(program, { config: loadConfigOrExit, logger: cliLogger, dataDir: dataDirOf });
 
   program
     .command('run')

@@ -39,7 +39,10 @@ export async function runUp(options: { config: Readonly<Config>; dataDir: string
 
   const supervisor = await superviseRoles({ stages: roleStages(Object.keys(ROLES)), dataDir: launched.endpoints.dataDir, logger, graceMs: config.shutdownGraceMs, env: { METRICS_PORT: '0' } });
   shutdown.add('roles', () => supervisor.stop());
-  const api = supervisor.roles.find((r) => r.name === 'api')?.addresses.api;
+  const apiRole = supervisor.roles.find((r) => r.name === 'api');
+  const api = apiRole?.addresses.api;
+  // `paystream demo` and `paystream check` find the API here.
+  if (api !== undefined) launched.publish('api', { url: api, embedded: true, pid: apiRole?.pid ?? -1 });
   const lines = supervisor.roles.map((r) => `  ${r.name.padEnd(16)} pid ${r.pid}${Object.entries(r.addresses).map(([k, v]) => `  ${k} ${v}`).join('')}`);
   options.write(`roles running:\n${lines.join('\n')}\n`);
   if (api === undefined) return;
