@@ -62,3 +62,24 @@ export function sqlState(err: unknown): string | undefined {
   const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
   return typeof code === 'string' ? code : undefined;
 }
+
+/**
+ * SQLSTATE classes and codes after which the same transaction may well succeed when run again:
+ * a unique key taken by a concurrent writer, serialization failures and deadlocks, and the
+ * connection-level classes (08 connection exception, 57P0x shutdown, 53 insufficient resources).
+ */
+const RETRIABLE_SQLSTATES = new Set([UNIQUE_VIOLATION, '40001', '40P01', '55P03', '57P01', '57P02', '57P03']);
+const RETRIABLE_SQLSTATE_CLASSES = ['08', '53'];
+
+/**
+ * Whether a failed database call is worth retrying. The server reports SQL errors with a
+ * five-character SQLSTATE: only the transient ones above are retried. Anything else (a socket
+ * error code such as ECONNREFUSED, or pg's own connection errors, which carry no code) happened
+ * on the way to the server, not in the query: transient.
+ */
+export function isTransientPostgresError(err: unknown): boolean {
+  const code = sqlState(err);
+  if (code === undefined || !/^[0-9A-Z]{5}$/.test(code)) return true;
+  if (RETRIABLE_SQLSTATES.has(code)) return true;
+  return RETRIABLE_SQLSTATE_CLASSES.some((c) => code.startsWith(c));
+}

@@ -130,6 +130,34 @@ export interface OpsMetricsWindow {
   fatals: number;
 }
 
+/** Something a channel reported that contradicts what we recorded (a success after we ended the payment unpaid, an amount other than the one we asked, a chargeback); topic payments.anomalies, key paymentId. Never dropped: each carries the action taken. */
+export interface PaymentAnomaly {
+  /** Unique and stable: `<paymentId>:<input id>`. */
+  anomalyId: string;
+  paymentId: string;
+  merchantId: string;
+  kind: AnomalyKind;
+  /** The payment's status when the contradicting fact arrived. */
+  statusAtArrival: string;
+  channelId: string | null;
+  attemptId: string | null;
+  channelReference: string | null;
+  /** The amount the channel reports, in minor units; decodes to bigint. */
+  amountMinor: bigint | null;
+  currency: string;
+  action: AnomalyAction;
+  /** On REFUND_STARTED: the refund that returns the money. */
+  refundId: string | null;
+  detail: string;
+  detectedAtMs: number;
+}
+
+export type AnomalyKind = 'LATE_SUCCESS' | 'CHARGEBACK' | 'AMOUNT_MISMATCH';
+export const AnomalyKindValues = ['LATE_SUCCESS', 'CHARGEBACK', 'AMOUNT_MISMATCH'] as const;
+
+export type AnomalyAction = 'REFUND_STARTED' | 'MANUAL_REVIEW';
+export const AnomalyActionValues = ['REFUND_STARTED', 'MANUAL_REVIEW'] as const;
+
 /** A routed payment with its risk assessment; topic payments.assessed, key paymentId. */
 export interface PaymentAssessed {
   paymentId: string;
@@ -469,6 +497,7 @@ export interface ValueTypes {
   LedgerEntry: LedgerEntry;
   OpsLog: OpsLog;
   OpsMetricsWindow: OpsMetricsWindow;
+  PaymentAnomaly: PaymentAnomaly;
   PaymentAssessed: PaymentAssessed;
   PaymentAttempt: PaymentAttempt;
   PaymentCommand: PaymentCommand;
@@ -490,6 +519,7 @@ export const SCHEMA_NAMES = [
   'LedgerEntry',
   'OpsLog',
   'OpsMetricsWindow',
+  'PaymentAnomaly',
   'PaymentAssessed',
   'PaymentAttempt',
   'PaymentCommand',
