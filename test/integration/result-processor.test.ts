@@ -1,0 +1,143 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createLogger } from '../../lib/logger.ts';
+import { startSchemaRegistry } from '../../ops/embedded/schema-registry/index.ts';
+import { AvroCodec } from '../../schemas/codec.ts';
+import type { ChannelNotification, PaymentAssessed, PaymentAttempt, PaymentCommand, PaymentEvent, PaymentRouted } from '../../schemas/types.ts';
+import { seededRandom } from '../../streams/runtime/testing/seeded-random.ts';
+import { prefixedTopics } from '../../streams/result/testing/topics.ts';
+import { Scope, connectedAdmin, connectedConsumer, connectedProducer, newKafka, startTestBroker, uniqueName } from '../helpers/kafkajs.ts';
+import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+const CHILD = fileURLToPath(new URL('../../streams/result/testing/result-child.ts', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const PAYMENTS = 300;
+const KILLS = 3;
+const T0 = 1_760_000_000_000;
+const logger = createLogger({ level: 'silent' });
+
+let scope: Scope;
+let bootstrap: string;
+let registryUrl: string;
+let pg: TestPostgres;
+
+before(async () => {
+  scope = new Scope({ after: () => undefined });
+  ({ bootstrap } = await startTestBroker(scope, { groupInitialRebalanceDelayMs: 0 }));
+  const registry = await startSchemaRegistry({ kafkaBrokers: [bootstrap], host: '127.0.0.1', port: 0, logger, topic: uniqueName('schemas') });
+  scope.defer('close registry', () => registry.close());
+  registryUrl = registry.url;
+  pg = await startTestPostgres();
+  scope.defer('close postgres', () => pg.close());
+});
+after(() => scope.close());
+
+function startChild(args: string[], log: string[]): { child: ChildProcess; running: Promise<void> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RESULT_DATABASE_URL: pg.url.reveal() } });
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (c: string) => log.push(c));
+  child.stdout?.setEncoding('utf8');
+  const running = new Promise<void>((resolve, reject) => {
+    let seen = '';
+    child.stdout?.on('data', (c: string) => {
+      seen = (seen + c).slice(-8192);
+      if (seen.includes('"msg":"result running"')) resolve();
+    });
+    child.once('exit', (code, signal) => reject(new Error(`result child exited (${String(code)} ${String(signal)}): ${log.join('').slice(-2000)}`)));
+  });
+  running.catch(() => undefined);
+  return { child, running };
+}
+
+async function killed(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await gone;
+}
+
+type Kind = 'card' | 'wallet' | 'declined';
+const kindOf = (i: number): Kind => (['card', 'card', 'wallet', 'declined'] as const)[i % 4] ?? 'card';
+const EXPECTED: Record<Kind, string> = { card: 'SUCCEEDED', wallet: 'SUCCEEDED', declined: 'FAILED' };
+
+test('the result processor SIGKILLed three times while applying 300 payments loses no transition and emits no duplicate event', { timeout: 180_000 }, async (t) => {
+  const prefix = uniqueName('res');
+  const topics = prefixedTopics(prefix);
+  const kafka = newKafka(bootstrap);
+  const admin = await connectedAdmin(scope, kafka);
+  await admin.createTopics({ topics: [...Object.values(topics.inputs), ...Object.values(topics.outputs), ...Object.values(topics.inputs).map((x) => `${x}.dlq`)].map((topic) => ({ topic, numPartitions: 3 })) });
+  const codec = new AvroCodec({ registryUrl, clientId: 'result-test', autoRegister: true });
+  const producer = await connectedProducer(scope, kafka);
+
+  // Facts of every payment, sent topic by topic in an order that puts some attempts before their commands.
+  const sends: Array<{ topic: string; key: string; value: Promise<Buffer> }> = [];
+  const random = seededRandom(Number(process.env.RESULT_KILL_SEED ?? 7));
+  for (let i = 0; i < PAYMENTS; i += 1) {
+    const paymentId = `${prefix}-p${i}`;
+    const kind = kindOf(i);
+    const method = kind === 'wallet' ? 'WALLET_A' : 'CARD';
+    const channelId = kind === 'wallet' ? 'wallet_a' : 'acq_alpha';
+    const command: PaymentCommand = { commandId: `create-${paymentId}`, paymentId, merchantId: 'm-1', issuedAtMs: T0 + i, body: { 'paystream.CreatePayment': { amountMinor: 1_000n + BigInt(i), currency: 'EUR', method, merchantReference: `o-${i}`, idempotencyKey: `k-${i}`, customer: { id: 'c', ip: '203.0.113.1', deviceId: 'd' }, customerCountry: null, description: null, notifyUrl: null, metadata: {} } } };
+    const routed: PaymentRouted = { paymentId, merchantId: 'm-1', amountMinor: 1_000n + BigInt(i), currency: 'EUR', method, merchantReference: `o-${i}`, channelId, fallbackChannelIds: [], ruleId: 'r@1', experimentArm: null, routedAtMs: T0 + i + 1 };
+    const assessed: PaymentAssessed = { ...routed, riskScore: 10, decision: 'APPROVE', reasons: [], assessedAtMs: T0 + i + 2 };
+    const attempt: PaymentAttempt = { paymentId, attemptId: `${paymentId}:1`, attemptNumber: 1, channelId, amountMinor: 1_000n + BigInt(i), currency: 'EUR', status: kind === 'card' ? 'APPROVED' : kind === 'wallet' ? 'PENDING' : 'DECLINED', channelReference: `ref-${i}`, declineCode: kind === 'declined' ? 'do_not_honour' : null, errorCode: null, requestedAtMs: T0 + i + 3, respondedAtMs: T0 + i + 50 };
+    const facts = [
+      { topic: topics.inputs.commands, value: codec.encode(topics.inputs.commands, 'PaymentCommand', command) },
+      { topic: topics.inputs.routed, value: codec.encode(topics.inputs.routed, 'PaymentRouted', routed) },
+      { topic: topics.inputs.assessed, value: codec.encode(topics.inputs.assessed, 'PaymentAssessed', assessed) },
+      { topic: topics.inputs.attempts, value: codec.encode(topics.inputs.attempts, 'PaymentAttempt', attempt) },
+    ];
+    if (kind === 'wallet') {
+      const callback: ChannelNotification = { notificationId: `n-${i}`, channelId, paymentId, attemptId: `${paymentId}:1`, channelReference: `ref-${i}`, status: 'APPROVED', amountMinor: 1_000n + BigInt(i), currency: 'EUR', refundId: null, source: 'CALLBACK', occurredAtMs: T0 + i + 500, receivedAtMs: T0 + i + 501 };
+      // The channel repeats its callback: the same notification id twice.
+      facts.push({ topic: topics.inputs.notifications, value: codec.encode(topics.inputs.notifications, 'ChannelNotification', callback) });
+      facts.push({ topic: topics.inputs.notifications, value: codec.encode(topics.inputs.notifications, 'ChannelNotification', callback) });
+    }
+    if (random() < 0.2) facts.reverse();
+    for (const f of facts) sends.push({ ...f, key: paymentId });
+  }
+  for (let i = 0; i < sends.length; i += 200) {
+    const batch = await Promise.all(sends.slice(i, i + 200).map(async (s) => ({ topic: s.topic, key: s.key, value: await s.value })));
+    await producer.sendBatch({ topicMessages: [...new Set(batch.map((b) => b.topic))].map((topic) => ({ topic, messages: batch.filter((b) => b.topic === topic).map((b) => ({ key: b.key, value: b.value })) })) });
+  }
+
+  // Every event the processors commit, read as downstream systems read them.
+  const events: PaymentEvent[] = [];
+  const reader = await connectedConsumer(scope, kafka, uniqueName('events-reader'), { readUncommitted: false });
+  await reader.subscribe({ topic: topics.outputs.events, fromBeginning: true });
+  await reader.run({ eachMessage: async ({ message }) => void events.push(await codec.decode('PaymentEvent', message.value ?? Buffer.alloc(0))) });
+
+  const log: string[] = [];
+  const name = uniqueName('result');
+  const args = ['--bootstrap', bootstrap, '--registry', registryUrl, '--prefix', prefix, '--name', name];
+  let current = startChild(args, log);
+  t.after(() => killed(current.child));
+  await current.running;
+  for (let k = 1; k <= KILLS; k += 1) {
+    const at = Math.floor((k * PAYMENTS * 4) / (KILLS + 2));
+    await waitFor(() => events.length >= at, { timeoutMs: 60_000, message: () => `${at} events before kill ${k} (have ${events.length})` });
+    await killed(current.child);
+    current = startChild(args, log);
+    await current.running;
+  }
+  const finals = async () => (await pg.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM payments WHERE payment_id LIKE $1 AND status IN ('SUCCEEDED', 'FAILED')", [`${prefix}-%`])).rows[0]?.n ?? 0;
+  let finalCount = 0;
+  await waitFor(async () => (finalCount = await finals()) >= PAYMENTS, { timeoutMs: 90_000, message: () => `${PAYMENTS} payments final in the read model (have ${finalCount})` });
+  const { rows } = await pg.pool.query<{ payment_id: string; status: string; version: number }>('SELECT payment_id, status, version FROM payments WHERE payment_id LIKE $1', [`${prefix}-%`]);
+  const expectedEvents = rows.reduce((sum, r) => sum + r.version, 0);
+  await waitFor(() => events.length >= expectedEvents, { timeoutMs: 30_000, message: () => `${expectedEvents} committed events (have ${events.length})` });
+
+  const byPayment = new Map<string, number[]>();
+  for (const e of events) byPayment.set(e.paymentId, [...(byPayment.get(e.paymentId) ?? []), e.sequence]);
+  for (const row of rows) {
+    const i = Number(row.payment_id.slice(`${prefix}-p`.length));
+    assert.equal(row.status, EXPECTED[kindOf(i)], `${row.payment_id}`);
+    const sequences = (byPayment.get(row.payment_id) ?? []).sort((a, b) => a - b);
+    assert.deepEqual(sequences, Array.from({ length: row.version }, (_, n) => n + 1), `${row.payment_id}: every event once, none missing`);
+  }
+  assert.equal(events.length, expectedEvents, 'no duplicate and no extra event on the topic');
+  await reader.disconnect();
+});
