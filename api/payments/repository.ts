@@ -16,7 +16,11 @@ export interface PaymentRow {
   currency: string;
   method: string;
   status: string;
+  capturedMinor: number;
+  refundedMinor: number;
+  reason: string | null;
   createdAt: string;
+  updatedAt: string;
 }
 
 export interface NewPayment {
@@ -42,10 +46,20 @@ interface DbRow {
   currency: string;
   method: string;
   status: string;
+  captured_minor: string;
+  refunded_minor: string;
+  reason: string | null;
   created_at: Date;
+  updated_at: Date;
 }
 
-const COLUMNS = 'payment_id, merchant_order_id, amount_minor, currency, method, status, created_at';
+// The API's own row joined with the result processor's read model (payments); until the first
+// event of a payment is applied only the accepted row exists, and the payment reads `accepted`.
+const STATUS = "COALESCE(lower(p.status), a.status)";
+const COLUMNS = `a.payment_id, a.merchant_order_id, a.amount_minor, a.currency, a.method, ${STATUS} AS status,
+  COALESCE(p.captured_minor, 0) AS captured_minor, COALESCE(p.refunded_minor, 0) AS refunded_minor, p.reason,
+  a.created_at, COALESCE(p.updated_at, a.created_at) AS updated_at`;
+const FROM = 'accepted_payments a LEFT JOIN payments p ON p.payment_id = a.payment_id';
 
 function view(row: DbRow): PaymentRow {
   return {
@@ -56,7 +70,11 @@ function view(row: DbRow): PaymentRow {
     currency: row.currency,
     method: row.method,
     status: row.status,
+    capturedMinor: Number(row.captured_minor),
+    refundedMinor: Number(row.refunded_minor),
+    reason: row.reason,
     createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
   };
 }
 
@@ -81,41 +99,49 @@ export class PaymentRepository {
   }
 
   async find(merchantId: string, paymentId: string): Promise<PaymentRow | undefined> {
-    const { rows } = await guarded('postgres', this.pool.query<DbRow>(`SELECT ${COLUMNS} FROM accepted_payments WHERE payment_id = $1 AND merchant_id = $2`, [paymentId, merchantId]));
+    const { rows } = await guarded('postgres', this.pool.query<DbRow>(`SELECT ${COLUMNS} FROM ${FROM} WHERE a.payment_id = $1 AND a.merchant_id = $2`, [paymentId, merchantId]));
     return rows[0] === undefined ? undefined : view(rows[0]);
   }
 
   /** Newest first; the cursor is the (createdAt, paymentId) of the last row of the previous page. */
   async list(merchantId: string, filter: { merchantOrderId?: string; status?: string; limit: number; after?: { createdAt: string; paymentId: string } }): Promise<PaymentRow[]> {
-    const where = ['merchant_id = $1'];
+    const where = ['a.merchant_id = $1'];
     const args: unknown[] = [merchantId];
-    if (filter.merchantOrderId !== undefined) where.push(`merchant_order_id = $${args.push(filter.merchantOrderId)}`);
-    if (filter.status !== undefined) where.push(`status = $${args.push(filter.status)}`);
-    if (filter.after !== undefined) where.push(`(created_at, payment_id) < ($${args.push(filter.after.createdAt)}::timestamptz, $${args.push(filter.after.paymentId)})`);
-    const sql = `SELECT ${COLUMNS} FROM accepted_payments WHERE ${where.join(' AND ')} ORDER BY created_at DESC, payment_id DESC LIMIT $${args.push(filter.limit)}`;
+    if (filter.merchantOrderId !== undefined) where.push(`a.merchant_order_id = $${args.push(filter.merchantOrderId)}`);
+    if (filter.status !== undefined) where.push(`${STATUS} = $${args.push(filter.status)}`);
+    if (filter.after !== undefined) where.push(`(a.created_at, a.payment_id) < ($${args.push(filter.after.createdAt)}::timestamptz, $${args.push(filter.after.paymentId)})`);
+    const sql = `SELECT ${COLUMNS} FROM ${FROM} WHERE ${where.join(' AND ')} ORDER BY a.created_at DESC, a.payment_id DESC LIMIT $${args.push(filter.limit)}`;
     const { rows } = await guarded('postgres', this.pool.query<DbRow>(sql, args));
     return rows.map(view);
   }
 
   /**
-   * Records a refund and runs `produce` before committing, unless the payment's refunds would add
-   * up to more than its amount. The payment row is locked so concurrent refunds are serialised.
+   * Records a refund and runs `produce` before committing, unless the payment has not been
+   * captured yet or its refunds would add up to more than what was captured (refunds the channel
+   * refused do not count). The payment's accepted row is locked so concurrent refunds are
+   * serialised. The result processor checks the same bound again when it applies the command.
    */
   async refundAndProduce(
     merchantId: string,
     paymentId: string,
     refund: { refundId: string; amountMinor: number; reason: string },
     produce: (payment: PaymentRow) => Promise<void>,
-  ): Promise<{ kind: 'inserted' | 'exists' | 'not_found' } | { kind: 'exceeds'; refundableMinor: number }> {
+  ): Promise<{ kind: 'inserted' | 'exists' | 'not_found' } | { kind: 'not_captured'; status: string } | { kind: 'exceeds'; refundableMinor: number }> {
     return guarded('postgres', () =>
       inTransaction(this.pool, async (client) => {
-        const found = await client.query<DbRow>(`SELECT ${COLUMNS} FROM accepted_payments WHERE payment_id = $1 AND merchant_id = $2 FOR UPDATE`, [paymentId, merchantId]);
+        await client.query('SELECT 1 FROM accepted_payments WHERE payment_id = $1 AND merchant_id = $2 FOR UPDATE', [paymentId, merchantId]);
+        const found = await client.query<DbRow>(`SELECT ${COLUMNS} FROM ${FROM} WHERE a.payment_id = $1 AND a.merchant_id = $2`, [paymentId, merchantId]);
         const row = found.rows[0];
         if (row === undefined) return { kind: 'not_found' as const };
         const existing = await client.query('SELECT 1 FROM accepted_refunds WHERE refund_id = $1', [refund.refundId]);
         if (existing.rowCount === 1) return { kind: 'exists' as const };
-        const sum = await client.query<{ total: string }>('SELECT COALESCE(SUM(amount_minor), 0)::text AS total FROM accepted_refunds WHERE payment_id = $1', [paymentId]);
-        const refundableMinor = Number(row.amount_minor) - Number(sum.rows[0]?.total ?? '0');
+        if (!REFUNDABLE.has(row.status)) return { kind: 'not_captured' as const, status: row.status };
+        const sum = await client.query<{ total: string }>(
+          `SELECT COALESCE(SUM(r.amount_minor), 0)::text AS total FROM accepted_refunds r
+            WHERE r.payment_id = $1 AND NOT EXISTS (SELECT 1 FROM payment_refunds f WHERE f.refund_id = r.refund_id AND f.status = 'FAILED')`,
+          [paymentId],
+        );
+        const refundableMinor = Number(row.captured_minor) - Number(sum.rows[0]?.total ?? '0');
         if (refund.amountMinor > refundableMinor) return { kind: 'exceeds' as const, refundableMinor };
         await client.query('INSERT INTO accepted_refunds (refund_id, payment_id, amount_minor, reason) VALUES ($1, $2, $3, $4)', [refund.refundId, paymentId, refund.amountMinor, refund.reason]);
         await produce(view(row));
@@ -124,3 +150,6 @@ export class PaymentRepository {
     );
   }
 }
+
+/** Statuses (as the API shows them) in which money was captured and may be refunded. */
+const REFUNDABLE = new Set(['succeeded', 'partially_refunded', 'refund_pending']);

@@ -99,8 +99,12 @@ export const paymentView = {
     amountMinor: { type: 'integer' },
     currency: { type: 'string' },
     method: { type: 'string' },
-    status: { type: 'string' },
+    status: { type: 'string', description: 'accepted until the pipeline picks the payment up, then its lifecycle status in lower case (created, routed, risk_approved, in_review, submitted, processing, succeeded, failed, cancelled, expired, refund_pending, partially_refunded, refunded, risk_rejected)' },
+    capturedMinor: { type: 'integer' },
+    refundedMinor: { type: 'integer' },
+    reason: { type: ['string', 'null'], description: 'Why the payment failed, was rejected, cancelled or expired' },
     createdAt: { type: 'string', format: 'date-time' },
+    updatedAt: { type: 'string', format: 'date-time' },
   },
 } as const;
 

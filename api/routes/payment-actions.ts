@@ -1,8 +1,8 @@
 /**
  * Cancel and refund become commands on payments.commands, like creation. Whether a cancel is
  * still possible (not yet submitted to a channel) is decided by the result processor, which owns
- * the state machine; the API checks what it can know: the payment exists for this merchant and
- * refunds never add up to more than the payment amount.
+ * the state machine; the API checks what it can know: the payment exists for this merchant, was
+ * captured, and refunds never add up to more than what was captured.
  */
 import type { FastifyInstance } from 'fastify';
 import { traceparentFor } from '../commands.ts';
@@ -62,8 +62,10 @@ export async function registerPaymentActionRoutes(app: FastifyInstance, deps: Pa
           return { status: 202, body: { paymentId: id, refundId, status: 'refund_requested' } };
         case 'not_found':
           throw new ApiError('payment_not_found', `no payment ${id}`);
+        case 'not_captured':
+          throw new ApiError('payment_not_captured', `payment ${id} is ${outcome.status}; only a captured payment can be refunded`, { extensions: { paymentStatus: outcome.status } });
         case 'exceeds':
-          throw new ApiError('refund_exceeds_amount', `at most ${outcome.refundableMinor} minor units of this payment can still be refunded`, { extensions: { refundableMinor: outcome.refundableMinor } });
+          throw new ApiError('refund_exceeds_captured', `at most ${outcome.refundableMinor} minor units of this payment can still be refunded`, { extensions: { refundableMinor: outcome.refundableMinor } });
         default:
           return outcome satisfies never;
       }

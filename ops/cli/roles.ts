@@ -20,4 +20,12 @@ export const ROLES: Readonly<Record<string, RoleStarter>> = {
     const api = await startApi(config, logger);
     return { addresses: { api: api.url, ops: api.opsUrl }, close: () => api.close() };
   },
+  async result(config, logger) {
+    const { roleKit } = await import('./role-kit.ts');
+    const { createResultProcessor } = await import('../../streams/result/processor.ts');
+    const kit = roleKit('result', config, logger);
+    const processor = createResultProcessor({ kafka: kit.kafka, codec: kit.codec, pool: kit.pool(), logger, registry: kit.registry });
+    await processor.start();
+    return kit.running(() => processor.stop());
+  },
 };

@@ -24,7 +24,10 @@ export function startProcess(
   args: readonly string[],
   options: SpawnOptions & { name: string; logger: Logger; onLine?: (line: string) => void },
 ): ManagedProcess {
-  const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Each child leads its own process group: a terminal's Ctrl-C (or a wrapper relaying it to the
+  // group) reaches only the launcher, which then stops the children in order: roles before the
+  // services they use. A killed launcher's children are found again through launcher.json.
+  const child = spawn(command, args, { detached: true, ...options, stdio: ['ignore', 'pipe', 'pipe'] });
   const tail: string[] = [];
   const collect = (chunk: Buffer) => {
     for (const line of chunk.toString('utf8').split('\n')) {

@@ -70,9 +70,6 @@ class RoleProcess implements SupervisedRole {
     const proc = startProcess(process.execPath, ['--import', 'tsx', CLI_ENTRY, 'run', this.name, '--data-dir', this.options.dataDir], {
       name: this.name,
       logger: this.options.logger,
-      // Its own process group: a terminal's Ctrl-C reaches only the supervisor, which then stops
-      // the roles in order (API first) instead of every role stopping at once on its own.
-      detached: true,
       env: { ...process.env, ...this.options.env, ...this.options.roleEnv?.[this.name], [SUPERVISOR_PID_ENV]: String(process.pid) },
       onLine: (line) => {
         const match = RUNNING_LINE.exec(line);

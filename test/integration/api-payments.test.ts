@@ -200,20 +200,36 @@ describe('cancel and refunds', () => {
     assert.equal(bodyless.statusCode, 202, bodyless.body);
   });
 
-  test('refunds are commands and never add up to more than the payment', async () => {
+  test('refunds are commands, only for a captured payment, and never add up to more than what was captured', async () => {
     const { paymentId } = (await create(paymentBody({ amountMinor: 1000 }), 'key-refund')).json<{ paymentId: string }>();
     const refund = (amountMinor: number, key: string) => h.request(merchant, { method: 'POST', url: `/v1/payments/${paymentId}/refunds`, body: { amountMinor }, headers: { 'idempotency-key': key } });
+    const early = await refund(100, 'r0');
+    assert.equal(early.statusCode, 409, early.body);
+    assert.equal(early.json<{ code: string }>().code, 'payment_not_captured');
+    // The result processor's read model says the payment succeeded (streams/result writes this row).
+    await capturedInReadModel(paymentId, 1000);
+    const shown = await h.request(merchant, { method: 'GET', url: `/v1/payments/${paymentId}` });
+    assert.equal(shown.json<{ status: string; capturedMinor: number }>().status, 'succeeded');
+    assert.equal(shown.json<{ capturedMinor: number }>().capturedMinor, 1000);
     const before = await h.commandCount();
     assert.equal((await refund(600, 'r1')).statusCode, 202);
     const replayed = await refund(600, 'r1');
     assert.equal(replayed.headers['idempotent-replayed'], 'true');
     const tooMuch = await refund(401, 'r2');
     assert.equal(tooMuch.statusCode, 422);
-    assert.equal(tooMuch.json<{ code: string }>().code, 'refund_exceeds_amount');
+    assert.equal(tooMuch.json<{ code: string }>().code, 'refund_exceeds_captured');
     assert.equal((await refund(400, 'r3')).statusCode, 202);
     assert.equal(await h.commandCount(), before + 2);
   });
 });
+
+async function capturedInReadModel(paymentId: string, capturedMinor: number): Promise<void> {
+  await h.pool.query(
+    `INSERT INTO payments (payment_id, merchant_id, merchant_reference, amount_minor, currency, method, status, version, captured_minor, created_at, updated_at, state)
+     SELECT payment_id, merchant_id, merchant_order_id, amount_minor, currency, method, 'SUCCEEDED', 4, $2, created_at, now(), '{}'::jsonb FROM accepted_payments WHERE payment_id = $1`,
+    [paymentId, capturedMinor],
+  );
+}
 
 async function readRawValue(paymentId: string): Promise<Buffer> {
   const consumer = h.kafka.consumer({ groupId: `raw-${paymentId}`, maxWaitTimeInMs: 200 });
