@@ -16,6 +16,7 @@ import { Secret } from '../../lib/secret.ts';
 import { registerMerchantCommand } from './merchant.ts';
 import { registerCheckCommand } from './check.ts';
 import { registerDemoCommand } from './demo.ts';
+import { registerPaymentsCommand } from './payments.ts';
 import { ROLES } from './roles.ts';
 import { runUp } from './up.ts';
 import { watchSupervisor } from '../supervisor/watch.ts';
@@ -106,6 +107,7 @@ export function buildProgram(): Command {
   registerMerchantCommand(program, { config: loadConfigOrExit, logger: cliLogger, dataDir: dataDirOf });
   registerDemoCommand(program, { config: loadConfigOrExit, logger: cliLogger, dataDir: dataDirOf });
   registerCheckCommand(program, { config: loadConfigOrExit, logger: cliLogger, dataDir: dataDirOf });
+  registerPaymentsCommand(program, { config: loadConfigOrExit, logger: cliLogger, dataDir: dataDirOf });
 
   program
     .command('run')

@@ -141,3 +141,16 @@ test('two handlers of one payment at once: one wins, the other is refused with a
   const state = await finalStatus('pay-race');
   assert.equal(state?.status, 'RISK_APPROVED');
 });
+
+test('paystream payments show tells a payment\'s whole story from the read model', async () => {
+  const { describePayment } = await import('../../ops/cli/payments.ts');
+  const text = await describePayment(pg.pool, 'pay-exp');
+  assert.match(text, /payment pay-exp {2}EXPIRED \(unpaid_timeout\)/);
+  assert.match(text, /PROCESSING -> EXPIRED/);
+  assert.match(text, /CONFLICT/);
+  assert.match(text, /attempt:|pay-exp:1 {2}acq_alpha {2}PENDING/);
+  assert.match(text, /channel_result {2}notification:wallet_a:pay-exp-n1/);
+  assert.match(text, /LATE_SUCCESS {2}REFUND_STARTED/);
+  assert.match(text, /trace id a{32}/);
+  await assert.rejects(describePayment(pg.pool, 'no-such-payment'), /no payment no-such-payment/);
+});
