@@ -38,6 +38,8 @@ export interface Config {
   shutdownGraceMs: number;
   /** Embedded broker: how often partition logs are fsynced (0 = every append). */
   brokerFsyncIntervalMs: number;
+  /** How long a merchant webhook is retried before it is failed (and waits for a replay). */
+  webhookRetryWindowS: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -57,6 +59,8 @@ interface Variable<K extends keyof Config> {
 const SHUTDOWN_GRACE_MS_MAX = 10 * 60_000;
 const FSYNC_INTERVAL_MS_MAX = 60_000;
 const URL_LENGTH_MAX = 2048;
+/** A week: longer delivery windows belong to a replay, not to automatic retries. */
+const WEBHOOK_RETRY_WINDOW_S_MAX = 7 * 24 * 3600;
 
 function integer(raw: string, name: string, min: number, max: number): number {
   if (!/^\d+$/.test(raw)) throw new ConfigError(name, `an integer from ${min} to ${max}`, raw);
@@ -149,6 +153,7 @@ const variables = [
   { name: 'ZABBIX_PORT', key: 'zabbixPort', default: '10051', required: false, description: 'Zabbix trapper port.', parse: port },
   { name: 'SHUTDOWN_GRACE_MS', key: 'shutdownGraceMs', default: '10000', required: false, description: 'How long a stopping process may drain before it exits.', parse: (raw: string, name: string) => integer(raw, name, 0, SHUTDOWN_GRACE_MS_MAX) },
   { name: 'BROKER_FSYNC_INTERVAL_MS', key: 'brokerFsyncIntervalMs', default: '1000', required: false, description: 'Embedded broker fsync interval (0 = every append; writes always precede acks).', parse: (raw: string, name: string) => integer(raw, name, 0, FSYNC_INTERVAL_MS_MAX) },
+  { name: 'WEBHOOK_RETRY_WINDOW_S', key: 'webhookRetryWindowS', default: '86400', required: false, description: 'How long a merchant webhook is retried (exponential backoff) before it is failed and waits for `paystream webhooks replay`.', parse: (raw: string, name: string) => integer(raw, name, 1, WEBHOOK_RETRY_WINDOW_S_MAX) },
 ] as const satisfies readonly Variable<keyof Config>[];
 
 /** Every environment variable paystream reads, for documentation and deployment checks. */

@@ -22,7 +22,12 @@ export interface CreatedMerchant {
   keyId: string;
   /** Shown to the operator once; only the sealed form is stored. */
   secret: Secret;
+  /** Signs the webhooks sent to this merchant; shown once, like the secret. */
+  webhookSecret: Secret;
 }
+
+/** Additional data sealed with a webhook secret, so it cannot be swapped with an API secret. */
+const webhookAad = (merchantId: string): string => `webhook:${merchantId}`;
 
 const NAME_LENGTH_MAX = 200;
 const WEBHOOK_URL_LENGTH_MAX = 2048;
@@ -55,12 +60,27 @@ export class MerchantStore {
     const merchantId = `mer_${randomBytes(10).toString('hex')}`;
     const keyId = `pk_${randomBytes(12).toString('hex')}`;
     const secret = `sk_${randomBytes(32).toString('base64url')}`;
+    const webhookSecret = `whsec_${randomBytes(32).toString('base64url')}`;
     const sealed = seal(this.masterKey, secret, keyId);
+    const sealedWebhook = seal(this.masterKey, webhookSecret, webhookAad(merchantId));
     await this.pool.query(
-      'INSERT INTO merchants (merchant_id, key_id, name, webhook_url, secret_ciphertext, secret_iv, secret_tag) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-      [merchantId, keyId, name, webhookUrl ?? null, sealed.ciphertext, sealed.iv, sealed.tag],
+      `INSERT INTO merchants (merchant_id, key_id, name, webhook_url, secret_ciphertext, secret_iv, secret_tag, webhook_secret_ciphertext, webhook_secret_iv, webhook_secret_tag)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [merchantId, keyId, name, webhookUrl ?? null, sealed.ciphertext, sealed.iv, sealed.tag, sealedWebhook.ciphertext, sealedWebhook.iv, sealedWebhook.tag],
     );
-    return { merchantId, keyId, secret: new Secret(secret) };
+    return { merchantId, keyId, secret: new Secret(secret), webhookSecret: new Secret(webhookSecret) };
+  }
+
+  /** Where and with what a merchant's webhooks are sent; undefined when the merchant does not exist. */
+  async webhookTarget(merchantId: string): Promise<{ url: string | null; secret: Secret | null } | undefined> {
+    const { rows } = await this.pool.query<{ webhook_url: string | null; webhook_secret_ciphertext: Buffer | null; webhook_secret_iv: Buffer | null; webhook_secret_tag: Buffer | null }>(
+      'SELECT webhook_url, webhook_secret_ciphertext, webhook_secret_iv, webhook_secret_tag FROM merchants WHERE merchant_id = $1',
+      [merchantId],
+    );
+    const row = rows[0];
+    if (row === undefined) return undefined;
+    const sealed = row.webhook_secret_ciphertext === null || row.webhook_secret_iv === null || row.webhook_secret_tag === null ? null : { ciphertext: row.webhook_secret_ciphertext, iv: row.webhook_secret_iv, tag: row.webhook_secret_tag };
+    return { url: row.webhook_url, secret: sealed === null ? null : new Secret(open(this.masterKey, sealed, webhookAad(merchantId))) };
   }
 
   /**

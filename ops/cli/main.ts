@@ -17,6 +17,7 @@ import { registerMerchantCommand } from './merchant.ts';
 import { registerCheckCommand } from './check.ts';
 import { registerDemoCommand } from './demo.ts';
 import { registerPaymentsCommand } from './payments.ts';
+import { registerWebhooksCommand } from './webhooks.ts';
 import { ROLES } from './roles.ts';
 import { runUp } from './up.ts';
 import { watchSupervisor } from '../supervisor/watch.ts';
@@ -108,6 +109,7 @@ export function buildProgram(): Command {
   registerDemoCommand(program, { config: loadConfigOrExit, logger: cliLogger, dataDir: dataDirOf });
   registerCheckCommand(program, { config: loadConfigOrExit, logger: cliLogger, dataDir: dataDirOf });
   registerPaymentsCommand(program, { config: loadConfigOrExit, logger: cliLogger, dataDir: dataDirOf });
+  registerWebhooksCommand(program, { config: loadConfigOrExit, logger: cliLogger, dataDir: dataDirOf });
 
   program
     .command('run')

@@ -39,8 +39,8 @@ export function registerMerchantCommand(program: Command, ctx: MerchantCommandCo
         const store = new MerchantStore(pool, resolveMasterKey(config, dataDir));
         const created = await store.create(opts.name, opts.webhookUrl);
         process.stdout.write(
-          `merchant id: ${created.merchantId}\nkey id:      ${created.keyId}\nsecret:      ${created.secret.reveal()}\n` +
-            'The secret is shown only now; store it safely.\n',
+          `merchant id:    ${created.merchantId}\nkey id:         ${created.keyId}\nsecret:         ${created.secret.reveal()}\nwebhook secret: ${created.webhookSecret.reveal()}\n` +
+            'The secrets are shown only now; store them safely.\n',
         );
       } finally {
         await pool.end();

@@ -28,4 +28,20 @@ export const ROLES: Readonly<Record<string, RoleStarter>> = {
     await processor.start();
     return kit.running(() => processor.stop());
   },
+  async webhooks(config, logger) {
+    const { roleKit } = await import('./role-kit.ts');
+    const { MerchantStore } = await import('../../api/merchants/store.ts');
+    const { resolveMasterKey } = await import('../../api/merchants/master-key.ts');
+    const { startWebhookIntake } = await import('../../streams/webhooks/intake.ts');
+    const { WebhookDispatcher } = await import('../../streams/webhooks/dispatcher.ts');
+    const kit = roleKit('webhooks', config, logger);
+    const merchants = new MerchantStore(kit.pool(), resolveMasterKey(config, config.dataDir));
+    const intake = await startWebhookIntake({ kafka: kit.kafka, codec: kit.codec, pool: kit.pool(), merchants, logger, windowMs: config.webhookRetryWindowS * 1000 });
+    const dispatcher = new WebhookDispatcher({ pool: kit.pool(), merchants, logger });
+    dispatcher.start();
+    return kit.running(async () => {
+      await intake.stop();
+      await dispatcher.stop();
+    });
+  },
 };
