@@ -40,6 +40,10 @@ export interface Config {
   brokerFsyncIntervalMs: number;
   /** How long a merchant webhook is retried before it is failed (and waits for a replay). */
   webhookRetryWindowS: number;
+  /** Channel settings (addresses and credentials, JSON); undefined means the embedded sandbox acquirers' file. */
+  channelsFile: string | undefined;
+  /** Unpaid payments expire after this long. */
+  paymentExpiryS: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -154,6 +158,8 @@ const variables = [
   { name: 'SHUTDOWN_GRACE_MS', key: 'shutdownGraceMs', default: '10000', required: false, description: 'How long a stopping process may drain before it exits.', parse: (raw: string, name: string) => integer(raw, name, 0, SHUTDOWN_GRACE_MS_MAX) },
   { name: 'BROKER_FSYNC_INTERVAL_MS', key: 'brokerFsyncIntervalMs', default: '1000', required: false, description: 'Embedded broker fsync interval (0 = every append; writes always precede acks).', parse: (raw: string, name: string) => integer(raw, name, 0, FSYNC_INTERVAL_MS_MAX) },
   { name: 'WEBHOOK_RETRY_WINDOW_S', key: 'webhookRetryWindowS', default: '86400', required: false, description: 'How long a merchant webhook is retried (exponential backoff) before it is failed and waits for `paystream webhooks replay`.', parse: (raw: string, name: string) => integer(raw, name, 1, WEBHOOK_RETRY_WINDOW_S_MAX) },
+  { name: 'CHANNELS_FILE', key: 'channelsFile', required: false, secret: false, description: 'Channel settings file (JSON: base URL and credentials per channel, mode 0600); unset: the sandbox acquirers the embedded launcher starts.', parse: (raw: string, name: string) => { if (raw.trim() === '' || raw.length > URL_LENGTH_MAX) throw new ConfigError(name, 'a file path', raw); return raw; } },
+  { name: 'PAYMENT_EXPIRY_S', key: 'paymentExpiryS', default: '1800', required: false, description: 'Unpaid payments expire after this many seconds (the sweeper expires them; a later success at the channel is refunded).', parse: (raw: string, name: string) => integer(raw, name, 60, WEBHOOK_RETRY_WINDOW_S_MAX) },
 ] as const satisfies readonly Variable<keyof Config>[];
 
 /** Every environment variable paystream reads, for documentation and deployment checks. */

@@ -6,6 +6,10 @@
 import type { Config } from '../lib/config.ts';
 import { PaystreamError } from '../lib/errors.ts';
 import { Secret } from '../lib/secret.ts';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { CHANNELS_FILE_NAME, adaptersFrom, readChannelSettings } from '../connectors/channels/settings.ts';
+import type { ChannelAdapter, ChannelId } from '../connectors/channels/types.ts';
 import { readEndpoints } from './embedded/launcher.ts';
 
 export interface ServiceEndpoints {
@@ -30,4 +34,15 @@ export function resolveServices(config: Readonly<Config>): ServiceEndpoints {
     schemaRegistryUrl: config.schemaRegistryUrl ?? need('SCHEMA_REGISTRY_URL', running?.schemaRegistry?.url),
     embeddedRegistry: config.schemaRegistryUrl === undefined,
   };
+}
+
+/**
+ * The channel adapters a role calls channels through: CHANNELS_FILE, or the sandbox acquirers'
+ * settings a running `paystream up` wrote; none when neither exists (a role that needs channels
+ * then says so).
+ */
+export function resolveChannels(config: Readonly<Config>): Partial<Record<ChannelId, ChannelAdapter>> {
+  const path = config.channelsFile ?? join(config.dataDir, CHANNELS_FILE_NAME);
+  if (config.channelsFile === undefined && !existsSync(path)) return {};
+  return adaptersFrom(readChannelSettings(path));
 }

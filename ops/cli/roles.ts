@@ -5,6 +5,7 @@
  */
 import type { Config } from '../../lib/config.ts';
 import type { Logger } from '../../lib/logger.ts';
+import { PaystreamError } from '../../lib/errors.ts';
 
 export interface RunningRole {
   /** Human-readable addresses to print once the role is up. */
@@ -17,7 +18,9 @@ type RoleStarter = (config: Readonly<Config>, logger: Logger) => Promise<Running
 export const ROLES: Readonly<Record<string, RoleStarter>> = {
   async api(config, logger) {
     const { startApi } = await import('../../api/main.ts');
-    const api = await startApi(config, logger);
+    const { resolveChannels } = await import('../services.ts');
+    // The API verifies each channel's callbacks with that channel's adapter.
+    const api = await startApi(config, logger, { channels: new Map(Object.entries(resolveChannels(config))) });
     return { addresses: { api: api.url, ops: api.opsUrl }, close: () => api.close() };
   },
   async result(config, logger) {
@@ -27,6 +30,26 @@ export const ROLES: Readonly<Record<string, RoleStarter>> = {
     const processor = createResultProcessor({ kafka: kit.kafka, codec: kit.codec, pool: kit.pool(), logger, registry: kit.registry });
     await processor.start();
     return kit.running(() => processor.stop());
+  },
+  async channel(config, logger) {
+    const { roleKit } = await import('./role-kit.ts');
+    const { resolveChannels } = await import('../services.ts');
+    const { valueCodec } = await import('../../schemas/codec.ts');
+    const { createChannelExecutor } = await import('../../streams/channel/processor.ts');
+    const kit = roleKit('channel', config, logger);
+    const adapters = resolveChannels(config);
+    if (Object.keys(adapters).length === 0) throw new PaystreamError('no_channels', 'no channel settings: set CHANNELS_FILE or start the sandbox acquirers with `paystream up`');
+    const executor = createChannelExecutor({ kafka: kit.kafka, decoder: valueCodec(kit.codec, 'PaymentAssessed'), encoder: valueCodec(kit.codec, 'PaymentAttempt'), switchDecoder: valueCodec(kit.codec, 'ChannelSwitch'), adapters, logger, registry: kit.registry });
+    await executor.start();
+    return kit.running(() => executor.stop());
+  },
+  async sweeper(config, logger) {
+    const { roleKit } = await import('./role-kit.ts');
+    const { resolveChannels } = await import('../services.ts');
+    const { startSweeper } = await import('../../streams/sweeper/sweeper.ts');
+    const kit = roleKit('sweeper', config, logger);
+    const sweeper = await startSweeper({ kafka: kit.kafka, codec: kit.codec, pool: kit.pool(), adapters: resolveChannels(config), logger, expiryMs: config.paymentExpiryS * 1000 });
+    return kit.running(() => sweeper.stop());
   },
   async webhooks(config, logger) {
     const { roleKit } = await import('./role-kit.ts');

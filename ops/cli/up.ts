@@ -24,8 +24,9 @@ export function roleStages(roles: readonly string[]): string[][] {
 export function describeServices(endpoints: Endpoints): string {
   const lines = [`paystream services are up (data in ${endpoints.dataDir}):`];
   for (const [name, service] of Object.entries(endpoints.services)) {
+    if (service === undefined) continue;
     const shown = service.url.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@');
-    lines.push(`  ${name.padEnd(15)} ${shown}${service.embedded ? `  (embedded, pid ${service.pid})` : '  (external)'}`);
+    lines.push(`  ${name.padEnd(18)} ${shown}${service.embedded ? `  (embedded${service.pid === undefined ? '' : `, pid ${service.pid}`})` : '  (external)'}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -22,6 +22,11 @@ import { BROKER_COMMAND_MARK, startKafka } from './kafka-service.ts';
 import { startPostgres } from './postgres.ts';
 import { isAlive, commandLine, stopOrphan } from './processes.ts';
 import { startRedis } from './redis.ts';
+import { startSandboxFleet } from '../../connectors/channels/sandbox/fleet.ts';
+import { CHANNELS_FILE_NAME, writeChannelSettings } from '../../connectors/channels/settings.ts';
+
+/** Adapter call deadline for the sandbox acquirers: above their slowest configured latency. */
+const SANDBOX_ADAPTER_TIMEOUT_MS = 5_000;
 
 export const ENDPOINTS_FILE = 'endpoints.json';
 const LAUNCHER_STATE_FILE = 'launcher.json';
@@ -29,7 +34,8 @@ const ORPHAN_STOP_GRACE_MS = 15_000;
 /** Replication of topics the launcher creates: 3 as in docker-compose.yml, fewer when fewer brokers are listed. */
 const REPLICATION_FACTOR_MAX = 3;
 
-export type ServiceName = 'postgres' | 'redis' | 'kafka' | 'schemaRegistry' | 'api';
+/** `sandbox:<channel id>`: a sandbox acquirer's base URL (its admin endpoints hold the journal). */
+export type ServiceName = 'postgres' | 'redis' | 'kafka' | 'schemaRegistry' | 'api' | `sandbox:${string}`;
 
 export interface ServiceEndpoint {
   /** Connection string (URL or host:port list) as the code's clients take it. */
@@ -166,6 +172,15 @@ export async function launch(options: { config: Readonly<Config>; dataDir?: stri
     } else {
       started.push({ name: 'schemaRegistry', endpoint: external(config.schemaRegistryUrl) });
     }
+
+    if (config.channelsFile === undefined) {
+      // The sandbox acquirers, in this process: their callbacks go to the API's notifications endpoint.
+      const apiHost = config.apiHost === '0.0.0.0' ? host : config.apiHost;
+      const fleet = await startSandboxFleet({ host, timeoutMs: SANDBOX_ADAPTER_TIMEOUT_MS, notifyUrl: (channelId) => `http://${apiHost}:${config.apiPort}/v1/channels/${channelId}/notifications`, log: logger });
+      writeChannelSettings(join(dataDir, CHANNELS_FILE_NAME), fleet.adapters);
+      for (const [channelId, sandbox] of Object.entries(fleet.sandboxes)) started.push({ name: `sandbox:${channelId}`, endpoint: { url: sandbox.url, embedded: true, pid: process.pid } });
+      started.push({ name: 'sandbox:fleet', endpoint: { url: '', embedded: true }, stop: () => fleet.close() });
+    }
   } catch (err) {
     await stopAll();
     if (err instanceof PaystreamError) throw err;
@@ -176,7 +191,7 @@ export async function launch(options: { config: Readonly<Config>; dataDir?: stri
     dataDir,
     launcherPid: process.pid,
     startedAt: new Date().toISOString(),
-    services: Object.fromEntries(started.map((s) => [s.name, s.endpoint])),
+    services: Object.fromEntries(started.filter((s) => s.name !== 'sandbox:fleet').map((s) => [s.name, s.endpoint])),
   };
   const write = () => writeFileAtomic(join(dataDir, ENDPOINTS_FILE), `${JSON.stringify(endpoints, null, 2)}\n`, 0o600);
   write();
