@@ -40,8 +40,14 @@ export const ROLES: Readonly<Record<string, RoleStarter>> = {
     const adapters = resolveChannels(config);
     if (Object.keys(adapters).length === 0) throw new PaystreamError('no_channels', 'no channel settings: set CHANNELS_FILE or start the sandbox acquirers with `paystream up`');
     const executor = createChannelExecutor({ kafka: kit.kafka, decoder: valueCodec(kit.codec, 'PaymentAssessed'), encoder: valueCodec(kit.codec, 'PaymentAttempt'), switchDecoder: valueCodec(kit.codec, 'ChannelSwitch'), adapters, logger, registry: kit.registry });
+    const { createRefundExecutor } = await import('../../streams/channel/refunds.ts');
+    const refunds = createRefundExecutor({ kafka: kit.kafka, codec: kit.codec, adapters, logger, registry: kit.registry });
     await executor.start();
-    return kit.running(() => executor.stop());
+    await refunds.start();
+    return kit.running(async () => {
+      await refunds.stop();
+      await executor.stop();
+    });
   },
   async sweeper(config, logger) {
     const { roleKit } = await import('./role-kit.ts');

@@ -66,7 +66,15 @@ function lateSuccess(state: PaymentState, input: { inputId: string; atMs: number
     detectedAtMs: input.atMs,
   };
   const reason = `late_success_after_${state.status.toLowerCase()}`;
-  const next: PaymentState = { ...state, refunds: { ...state.refunds, [refundId]: { amountMinor: amount, status: 'PENDING', conflict: true, channelId: input.channelId } }, updatedAtMs: Math.max(state.updatedAtMs, input.atMs) };
+  // The refund goes to where the money is: the channel, attempt and reference of the late success.
+  const next: PaymentState = {
+    ...state,
+    channelId: input.channelId,
+    attemptId: input.attemptId ?? state.attemptId,
+    channelReference: input.channelReference ?? state.channelReference,
+    refunds: { ...state.refunds, [refundId]: { amountMinor: amount, status: 'PENDING', conflict: true, channelId: input.channelId } },
+    updatedAtMs: Math.max(state.updatedAtMs, input.atMs),
+  };
   const base = { status: state.status, previousStatus: state.status, completion: null, channelLatencyMs: null, occurredAtMs: input.atMs };
   const events: EventDraft[] = [
     { ...base, type: 'CONFLICT', reason, refundId, refundAmountMinor: amount },
