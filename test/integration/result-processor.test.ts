@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { createLogger } from '../../lib/logger.ts';
 import { startSchemaRegistry } from '../../ops/embedded/schema-registry/index.ts';
 import { AvroCodec } from '../../schemas/codec.ts';
+import { SAMPLES } from '../../schemas/samples.ts';
 import type { ChannelNotification, PaymentAssessed, PaymentAttempt, PaymentCommand, PaymentEvent, PaymentRouted } from '../../schemas/types.ts';
 import { seededRandom } from '../../streams/runtime/testing/seeded-random.ts';
 import { prefixedTopics } from '../../streams/result/testing/topics.ts';
@@ -81,7 +82,7 @@ test('the result processor SIGKILLed three times while applying 300 payments los
     const method = kind === 'wallet' ? 'WALLET_A' : 'CARD';
     const channelId = kind === 'wallet' ? 'wallet_a' : 'acq_alpha';
     const command: PaymentCommand = { commandId: `create-${paymentId}`, paymentId, merchantId: 'm-1', issuedAtMs: T0 + i, body: { 'paystream.CreatePayment': { amountMinor: 1_000n + BigInt(i), currency: 'EUR', method, merchantReference: `o-${i}`, idempotencyKey: `k-${i}`, customer: { id: 'c', ip: '203.0.113.1', deviceId: 'd' }, customerCountry: null, description: null, notifyUrl: null, metadata: {} } } };
-    const routed: PaymentRouted = { paymentId, merchantId: 'm-1', amountMinor: 1_000n + BigInt(i), currency: 'EUR', method, merchantReference: `o-${i}`, channelId, fallbackChannelIds: [], ruleId: 'r@1', experimentArm: null, routedAtMs: T0 + i + 1 };
+    const routed: PaymentRouted = { ...SAMPLES.PaymentRouted, paymentId, merchantId: 'm-1', amountMinor: 1_000n + BigInt(i), currency: 'EUR', method, merchantReference: `o-${i}`, channelId, fallbackChannelIds: [], ruleId: 'r@1', experimentArm: null, routedAtMs: T0 + i + 1 };
     const assessed: PaymentAssessed = { ...routed, riskScore: 10, decision: 'APPROVE', reasons: [], assessedAtMs: T0 + i + 2 };
     const attempt: PaymentAttempt = { paymentId, attemptId: `${paymentId}:1`, attemptNumber: 1, channelId, amountMinor: 1_000n + BigInt(i), currency: 'EUR', status: kind === 'card' ? 'APPROVED' : kind === 'wallet' ? 'PENDING' : 'DECLINED', channelReference: `ref-${i}`, declineCode: kind === 'declined' ? 'do_not_honour' : null, errorCode: null, requestedAtMs: T0 + i + 3, respondedAtMs: T0 + i + 50 };
     const facts = [

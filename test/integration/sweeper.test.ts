@@ -5,6 +5,7 @@ import { createKafka } from '../../lib/kafka.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { startSchemaRegistry } from '../../ops/embedded/schema-registry/index.ts';
 import { AvroCodec } from '../../schemas/codec.ts';
+import { SAMPLES } from '../../schemas/samples.ts';
 import type { PaymentAssessed, PaymentAttempt, PaymentCommand, PaymentRouted } from '../../schemas/types.ts';
 import { createChannelAdapter } from '../../connectors/channels/index.ts';
 import { startSandboxFleet, type SandboxFleet } from '../../connectors/channels/sandbox/fleet.ts';
@@ -57,7 +58,7 @@ test('the sweeper repairs a wallet payment whose callback was lost, expires an u
 
   const facts = async (paymentId: string, method: 'CARD' | 'WALLET_A', channelId: string, issuedAtMs: number, steps: Array<'routed' | 'assessed'>, attempt?: Partial<PaymentAttempt>) => {
     const command: PaymentCommand = { commandId: `create-${paymentId}`, paymentId, merchantId: 'm-1', issuedAtMs, body: { 'paystream.CreatePayment': { amountMinor: 2_500n, currency: 'EUR', method, merchantReference: `o-${paymentId}`, idempotencyKey: paymentId, customer: { id: 'c', ip: '203.0.113.1', deviceId: 'd' }, customerCountry: null, description: null, notifyUrl: null, metadata: {} } } };
-    const routed: PaymentRouted = { paymentId, merchantId: 'm-1', amountMinor: 2_500n, currency: 'EUR', method, merchantReference: `o-${paymentId}`, channelId, fallbackChannelIds: [], ruleId: 'r@1', experimentArm: null, routedAtMs: issuedAtMs + 1 };
+    const routed: PaymentRouted = { ...SAMPLES.PaymentRouted, paymentId, merchantId: 'm-1', amountMinor: 2_500n, currency: 'EUR', method, merchantReference: `o-${paymentId}`, channelId, fallbackChannelIds: [], ruleId: 'r@1', experimentArm: null, routedAtMs: issuedAtMs + 1 };
     const assessed: PaymentAssessed = { ...routed, riskScore: 5, decision: 'APPROVE', reasons: [], assessedAtMs: issuedAtMs + 2 };
     await producer.send({ topic: topics.inputs.commands, messages: [{ key: paymentId, value: await codec.encode(topics.inputs.commands, 'PaymentCommand', command) }] });
     if (steps.includes('routed')) await producer.send({ topic: topics.inputs.routed, messages: [{ key: paymentId, value: await codec.encode(topics.inputs.routed, 'PaymentRouted', routed) }] });
