@@ -385,7 +385,7 @@ export const RepairKindValues = ['CHANNEL_STATUS', 'EXPIRE'] as const;
 export type RepairChannelStatus = 'APPROVED' | 'DECLINED' | 'FAILED' | 'PENDING' | 'NOT_FOUND';
 export const RepairChannelStatusValues = ['APPROVED', 'DECLINED', 'FAILED', 'PENDING', 'NOT_FOUND'] as const;
 
-/** A created payment with its channel choice; topic payments.routed, key paymentId. */
+/** A created payment with its channel choice, or with outcome NO_ROUTE when no channel may carry it (then channelId is empty and failureCode is no_route: the result processor ends the payment FAILED with that reason); topic payments.routed, key paymentId. */
 export interface PaymentRouted {
   paymentId: string;
   merchantId: string;
@@ -395,15 +395,46 @@ export interface PaymentRouted {
   currency: string;
   method: PaymentMethod;
   merchantReference: string;
-  /** The channel chosen first. */
+  /** The channel chosen first; empty when outcome is NO_ROUTE. */
   channelId: string;
   /** Channels to try next, in order. */
   fallbackChannelIds: Array<string>;
-  /** The routing rule that matched, if any. */
+  /** The routing rule that matched, as ruleId@version, if any. */
   ruleId: string | null;
   /** The experiment arm that picked the channel, if any. */
   experimentArm: string | null;
   routedAtMs: number;
+  /** NO_ROUTE: no eligible channel; the payment must end FAILED with failureCode. */
+  outcome: RouteOutcome;
+  /** Set when outcome is NO_ROUTE: no_route. */
+  failureCode: string | null;
+  /** The version of the matched rule (also in ruleId). */
+  ruleVersion: number | null;
+  /** Every channel considered, best first; ineligible ones last with their note. */
+  scores: Array<ChannelScore>;
+  /** Copied from the command for the risk processor; empty only on records written before this field. */
+  customerId: string;
+  /** Copied from the command for the risk processor. */
+  customerIp: string;
+  /** Copied from the command for the risk processor. */
+  deviceId: string;
+}
+
+export type RouteOutcome = 'ROUTED' | 'NO_ROUTE';
+export const RouteOutcomeValues = ['ROUTED', 'NO_ROUTE'] as const;
+
+/** Why a channel ranks where it does: each factor 0 to 1 (higher is better) and the weighted total. */
+export interface ChannelScore {
+  channelId: string;
+  total: number;
+  fee: number;
+  /** Estimated fee in minor units of the payment currency; decodes to bigint. */
+  feeMinor: bigint;
+  successRate: number;
+  latency: number;
+  preferred: number;
+  /** Why a channel was left out (switched_off, breaker_open, denied, ...), when it was. */
+  note: string | null;
 }
 
 /** A difference between a channel statement and our records; topic recon.exceptions, key runId. */
@@ -463,7 +494,7 @@ export interface StatementLine {
   bookedAtMs: number;
 }
 
-/** A routing rule; compacted topic config.routing-rules, key ruleId (a tombstone deletes the rule). */
+/** A routing rule; compacted topic config.routing-rules, key ruleId (a tombstone deletes the rule). The router keeps the highest version per ruleId; a record with a lower version than the one held is ignored. */
 export interface RoutingRule {
   ruleId: string;
   /** Lower runs first. */
@@ -473,19 +504,54 @@ export interface RoutingRule {
   method: PaymentMethod | null;
   minAmountMinor: bigint | null;
   maxAmountMinor: bigint | null;
+  /** Bumped on every change of the rule; the routed record names the rule as ruleId@version. */
+  version: number;
+  timeWindow: TimeWindow | null;
+  /** When not empty, only these channels may carry matching payments. */
+  allowChannelIds: Array<string>;
+  /** Channels that never carry matching payments. */
+  denyChannelIds: Array<string>;
+  /** The merchant's preferred channel: first among equals in a FIXED arm's eligible list, a score bonus in a SCORED arm. */
+  preferredChannelId: string | null;
   arms: Array<RoutingArm>;
   enabled: boolean;
   updatedBy: string;
   updatedAtMs: number;
 }
 
-/** One channel choice and its share of matching traffic. */
+/** Local time of day in which the rule applies; start inclusive, end exclusive; an end before the start wraps past midnight. */
+export interface TimeWindow {
+  /** Minutes after local midnight, 0 to 1439. */
+  startMinute: number;
+  /** Minutes after local midnight, 0 to 1440. */
+  endMinute: number;
+  /** IANA time zone name, e.g. Europe/Berlin. */
+  timeZone: string;
+}
+
+/** One strategy and its share of matching traffic (an A/B experiment when a rule has two arms; the arm is picked by a stable hash of the paymentId). */
 export interface RoutingArm {
   armId: string;
+  /** With strategy FIXED: the channel chosen first. With SCORED: empty, or a channel the score favours like a preferred one. */
   channelId: string;
+  /** With strategy FIXED: the channels to try next, in order. Ignored by SCORED, which orders every eligible channel. */
   fallbackChannelIds: Array<string>;
   /** 0 to 100; a rule's arms sum to 100. */
   weightPercent: number;
+  strategy: RoutingStrategy;
+  scoreWeights: ScoreWeights;
+}
+
+/** FIXED: channelId then fallbackChannelIds, skipping ineligible ones. SCORED: every eligible channel ordered by its score. */
+export type RoutingStrategy = 'FIXED' | 'SCORED';
+export const RoutingStrategyValues = ['FIXED', 'SCORED'] as const;
+
+/** How much each factor counts in a SCORED arm; each 0 to 100. */
+export interface ScoreWeights {
+  fee: number;
+  successRate: number;
+  latency: number;
+  preferred: number;
 }
 
 /** Top-level value schemas by name (the .avsc file name). */
