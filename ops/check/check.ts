@@ -47,7 +47,56 @@ export const noDoubleCharge: Check = async (ctx) => {
   return result('no payment charged twice (sandbox journals)', `${journal.length} channel payments on ${Object.keys(ctx.sandboxes).length} channels`, [...doubles].map(([id, list]) => `${id}: approved by ${list.map((p) => `${p.channelId}/${p.requestId}`).join(', ')}`));
 };
 
-export const BASE_CHECKS: readonly Check[] = [noDoubleCharge];
+const OUTCOMES = ['SUCCEEDED', 'FAILED', 'CANCELLED', 'EXPIRED', 'RISK_REJECTED'];
+const AFTER_SUCCESS = ['REFUND_PENDING', 'PARTIALLY_REFUNDED', 'REFUNDED'];
+
+/**
+ * Every payment the API accepted reached exactly one outcome (refund states come after success);
+ * one held for review is waiting for an operator, which is a reason, not a loss.
+ */
+export const everyPaymentDecided: Check = async (ctx) => {
+  const { rows } = await ctx.pool.query<{ payment_id: string; status: string | null; outcomes: number; updated_at: Date | null }>(
+    `SELECT a.payment_id, p.status, p.updated_at,
+            (SELECT count(*)::int FROM payment_status_history h WHERE h.payment_id = a.payment_id AND h.to_status = ANY($1) AND (h.from_status IS NULL OR NOT h.from_status = ANY($1))) AS outcomes
+       FROM accepted_payments a LEFT JOIN payments p ON p.payment_id = a.payment_id`,
+    [OUTCOMES],
+  );
+  const offenders: string[] = [];
+  for (const r of rows) {
+    if (r.status === null) offenders.push(`${r.payment_id}: accepted but never applied by the result processor`);
+    else if (r.status === 'IN_REVIEW') continue;
+    else if (!OUTCOMES.includes(r.status) && !AFTER_SUCCESS.includes(r.status)) offenders.push(`${r.payment_id}: still ${r.status} (since ${r.updated_at?.toISOString() ?? '?'})`);
+    else if (r.outcomes !== 1) offenders.push(`${r.payment_id}: ${r.outcomes} outcomes in its history`);
+  }
+  return result('every accepted payment reached exactly one final status', `${rows.length} payments`, offenders);
+};
+
+/** Our outcome of each payment matches what the channels hold: charged exactly when we say succeeded (or refunded it). */
+export const outcomesMatchChannels: Check = async (ctx) => {
+  const journal = await readJournals(ctx.sandboxes);
+  const approved = new Set(journal.filter((p) => p.state === 'approved').map((p) => p.paymentId));
+  const { rows } = await ctx.pool.query<{ payment_id: string; status: string; conflict_refunds: number }>(
+    `SELECT p.payment_id, p.status, (SELECT count(*)::int FROM payment_refunds r WHERE r.payment_id = p.payment_id AND r.conflict) AS conflict_refunds FROM payments p`,
+  );
+  const offenders: string[] = [];
+  const ours = new Set<string>();
+  for (const r of rows) {
+    ours.add(r.payment_id);
+    const paid = r.status === 'SUCCEEDED' || AFTER_SUCCESS.includes(r.status);
+    if (paid && !approved.has(r.payment_id)) offenders.push(`${r.payment_id}: ${r.status} here, not charged at any channel`);
+    if (!paid && OUTCOMES.includes(r.status) && approved.has(r.payment_id) && r.conflict_refunds === 0) offenders.push(`${r.payment_id}: ${r.status} here, but a channel charged it and no refund was started`);
+  }
+  for (const id of approved) if (!ours.has(id)) offenders.push(`${id}: charged at a channel, unknown to the read model`);
+  return result("every final status agrees with the channels' ground truth", `${rows.length} payments, ${approved.size} charged at channels`, offenders);
+};
+
+/** Nothing waits forever without a reason: inputs parked for a payment that never got created. */
+export const nothingStuckWithoutReason: Check = async (ctx) => {
+  const { rows } = await ctx.pool.query<{ input_id: string; payment_id: string; parked_at: Date }>('SELECT input_id, payment_id, parked_at FROM result_parked_inputs ORDER BY parked_at');
+  return result('no input waits for a payment that does not exist', `${rows.length} parked inputs`, rows.map((r) => `${r.payment_id}: ${r.input_id} parked since ${r.parked_at.toISOString()}`));
+};
+
+export const BASE_CHECKS: readonly Check[] = [everyPaymentDecided, noDoubleCharge, outcomesMatchChannels, nothingStuckWithoutReason];
 
 export async function runChecks(ctx: CheckContext, checks: readonly Check[]): Promise<CheckReport> {
   const results: CheckResult[] = [];
