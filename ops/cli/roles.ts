@@ -54,7 +54,18 @@ export const ROLES: Readonly<Record<string, RoleStarter>> = {
     const { resolveChannels } = await import('../services.ts');
     const { startSweeper } = await import('../../streams/sweeper/sweeper.ts');
     const kit = roleKit('sweeper', config, logger);
-    const sweeper = await startSweeper({ kafka: kit.kafka, codec: kit.codec, pool: kit.pool(), adapters: resolveChannels(config), logger, expiryMs: config.paymentExpiryS * 1000 });
+    const adapters = resolveChannels(config);
+    const stuckAfterMs = config.sweepStuckAfterS === undefined ? undefined : config.sweepStuckAfterS * 1000;
+    const sweeper = await startSweeper({
+      kafka: kit.kafka,
+      codec: kit.codec,
+      pool: kit.pool(),
+      adapters,
+      logger,
+      expiryMs: config.paymentExpiryS * 1000,
+      schedule: config.sweepSchedule,
+      ...(stuckAfterMs === undefined ? {} : { deadlinesMs: Object.fromEntries(Object.keys(adapters).map((id) => [id, stuckAfterMs])) }),
+    });
     return kit.running(() => sweeper.stop());
   },
   async webhooks(config, logger) {

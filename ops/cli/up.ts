@@ -4,7 +4,10 @@
  * creates a payment. Ctrl-C stops the roles (API first), then the services; the data directory
  * keeps everything for the next start. `--services-only` starts just the services.
  */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Config } from '../../lib/config.ts';
+import { writeFileAtomic } from '../../lib/fs-atomic.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { createPool } from '../../lib/postgres.ts';
 import type { Shutdown } from '../../lib/shutdown.ts';
@@ -16,6 +19,9 @@ import { superviseRoles } from '../supervisor/supervisor.ts';
 import { ROLES } from './roles.ts';
 
 /** The API starts last (it takes traffic once the processors behind it consume) and stops first. */
+/** The file in the data directory listing each running role's pid. */
+export const ROLES_FILE = 'roles.json';
+
 export function roleStages(roles: readonly string[]): string[][] {
   const processors = roles.filter((r) => r !== 'api');
   return [processors, roles.includes('api') ? ['api'] : []].filter((stage) => stage.length > 0);
@@ -38,7 +44,21 @@ export async function runUp(options: { config: Readonly<Config>; dataDir: string
   options.write(describeServices(launched.endpoints));
   if (options.servicesOnly) return;
 
-  const supervisor = await superviseRoles({ stages: roleStages(Object.keys(ROLES)), dataDir: launched.endpoints.dataDir, logger, graceMs: config.shutdownGraceMs, env: { METRICS_PORT: '0' } });
+  // roles.json: the current pid of each role, for operators and chaos tests.
+  const pids: Record<string, number> = {};
+  const rolesFile = join(launched.endpoints.dataDir, ROLES_FILE);
+  const supervisor = await superviseRoles({
+    stages: roleStages(Object.keys(ROLES)),
+    dataDir: launched.endpoints.dataDir,
+    logger,
+    graceMs: config.shutdownGraceMs,
+    env: { METRICS_PORT: '0' },
+    onStart: (role, pid) => {
+      pids[role] = pid;
+      writeFileAtomic(rolesFile, `${JSON.stringify(pids, null, 2)}\n`);
+    },
+  });
+  shutdown.add('roles file', () => rmSync(rolesFile, { force: true }));
   shutdown.add('roles', () => supervisor.stop());
   const apiRole = supervisor.roles.find((r) => r.name === 'api');
   const api = apiRole?.addresses.api;

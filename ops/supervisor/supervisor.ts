@@ -45,6 +45,8 @@ export interface SuperviseOptions {
   graceMs: number;
   /** Where role output lines go; the supervisor's stderr by default. */
   onLine?: (role: string, line: string) => void;
+  /** Called with each (re)started role's pid. */
+  onStart?: (role: string, pid: number) => void;
 }
 
 class RoleProcess implements SupervisedRole {
@@ -84,6 +86,7 @@ class RoleProcess implements SupervisedRole {
     });
     this.current = proc;
     this.pid = proc.pid;
+    this.options.onStart?.(this.name, proc.pid);
     void proc.exited.then(({ code, signal }) => {
       if (this.stopping) return;
       const ranMs = Date.now() - startedAt;
