@@ -21,6 +21,8 @@ export interface DemoOptions {
   settleWaitMs?: number;
   /** Draw a progress bar on this stream (a TTY); none when undefined. */
   progressTo?: NodeJS.WritableStream;
+  /** Called after each request is answered (accepted or not). */
+  onSent?: () => void;
   /** Runs after the traffic settled, e.g. the ledger check. */
   afterwards?: () => Promise<{ ok: boolean; report: string }>;
 }
@@ -60,6 +62,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       ratePerS: options.ratePerS,
       seed: options.seed ?? 1,
       onAnswer: (ok) => {
+        options.onSent?.();
         if (ok) accepted += 1;
         else refused += 1;
         sentBar?.increment(1, { extra: `accepted ${accepted}, refused ${refused}` });
