@@ -1,0 +1,34 @@
+/**
+ * Writing rules to the compacted rule topic, shared by the CLI, the admin API and the default
+ * seeding. Every rule is validated before it is written; a write of several rules is one
+ * produce request so routers see them in one fetch. Not transactional on purpose: the
+ * followers' catch-up compares offsets with the high watermark, which a commit marker would
+ * leave one ahead of the last record.
+ */
+import type { Kafka } from '../../lib/kafka.ts';
+import type { AvroCodec } from '../../schemas/codec.ts';
+import type { RoutingRule } from '../../schemas/types.ts';
+import { assertValidRule } from './rules.ts';
+
+export async function writeRules(kafka: Kafka, codec: AvroCodec, topic: string, rules: readonly RoutingRule[]): Promise<void> {
+  for (const rule of rules) assertValidRule(rule);
+  const messages = await Promise.all(rules.map(async (rule) => ({ key: rule.ruleId, value: await codec.encode(topic, 'RoutingRule', rule) })));
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  try {
+    await producer.send({ topic, acks: -1, messages });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** A tombstone: the rule is gone from every router once it reads this. */
+export async function deleteRule(kafka: Kafka, topic: string, ruleId: string): Promise<void> {
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  try {
+    await producer.send({ topic, acks: -1, messages: [{ key: ruleId, value: null }] });
+  } finally {
+    await producer.disconnect();
+  }
+}
