@@ -9,6 +9,7 @@ import type { PaymentCommand, PaymentRouted, RoutingRule } from '../../schemas/t
 import { Scope, connectedAdmin, connectedConsumer, connectedProducer, newKafka, startTestBroker, uniqueName } from '../../test/helpers/kafkajs.ts';
 import { waitFor } from '../../test/helpers/wait.ts';
 import { createRouter, type Router, type RouterTopics } from './processor.ts';
+import { buildAdmin } from './admin.ts';
 import { writeRules } from './store.ts';
 import { testArm, testCreate, testRule } from './testing.ts';
 
@@ -161,4 +162,35 @@ test('an invalid rule written past the validation is skipped and the held versio
   await producer.send({ topic: l.topics.rules, messages: [{ key: 'r1', value: await codec.encode(l.topics.rules, 'RoutingRule', bad) }, { key: 'r2', value: await codec.encode(l.topics.rules, 'RoutingRule', testRule({ ruleId: 'r2', priority: 99 })) }] });
   await waitFor(() => l.router.rules().get('r2') !== undefined, { timeoutMs: 10_000, message: 'r2 applied' });
   assert.equal(l.router.rules().get('r1')?.version, 2);
+});
+
+test('the admin API validates rules with clear errors, bumps versions, and every router reloads what it writes', async () => {
+  const l = await lane('admin', { rules: [testRule()] });
+  const app = buildAdmin({ host: '127.0.0.1', port: 0, kafka, codec, rulesTopic: l.topics.rules, rules: () => l.router.rules(), logger });
+  scope.defer('close admin', () => app.close());
+  const bad = await app.inject({ method: 'PUT', url: '/rules/cheap', payload: { priority: 5, currency: 'eur', arms: [{ channelId: 'acq_gamma', weightPercent: 90 }], colour: 'red' } });
+  assert.equal(bad.statusCode, 400);
+  assert.equal(bad.json<{ code: string }>().code, 'rule_invalid');
+  assert.deepEqual(bad.json<{ issues: string[] }>().issues, ['colour: unknown field']);
+  const bad2 = await app.inject({ method: 'PUT', url: '/rules/cheap', payload: { priority: 5, currency: 'eur', arms: [{ channelId: 'acq_gamma', weightPercent: 90 }] } });
+  const issues = bad2.json<{ issues: string[] }>().issues;
+  assert.ok(issues.some((i) => i.includes('currency must be an ISO 4217')) && issues.some((i) => i.includes('unknown channel "acq_gamma"')) && issues.some((i) => i.includes('sum to 100; got 90')), issues.join(' | '));
+  const check = await app.inject({ method: 'POST', url: '/rules/validate', payload: { ruleId: 'x', priority: 1, arms: [{ channelId: 'acq_beta' }] } });
+  assert.deepEqual(check.json(), { valid: true, issues: [] });
+  const ok = await app.inject({ method: 'PUT', url: '/rules/cheap', payload: { priority: 5, minAmountMinor: '100', arms: [{ channelId: 'acq_beta', fallbackChannelIds: ['acq_alpha'] }] } });
+  assert.equal(ok.statusCode, 202, ok.body);
+  assert.equal(ok.json<{ ruleLabel: string }>().ruleLabel, 'cheap@1');
+  await waitFor(() => l.router.rules().get('cheap')?.version === 1, { timeoutMs: 10_000, message: 'cheap@1 loaded' });
+  const again = await app.inject({ method: 'PUT', url: '/rules/cheap', payload: { priority: 5, arms: [{ channelId: 'acq_beta' }] } });
+  assert.equal(again.json<{ version: number }>().version, 2);
+  const stale = await app.inject({ method: 'PUT', url: '/rules/cheap', payload: { version: 1, priority: 5, arms: [{ channelId: 'acq_beta' }] } });
+  assert.equal(stale.statusCode, 409);
+  await waitFor(() => l.router.rules().get('cheap')?.version === 2, { timeoutMs: 10_000, message: 'cheap@2 loaded' });
+  await l.send([create('adm-1')]);
+  await waitFor(() => l.routed.length === 1, { timeoutMs: 10_000, message: 'routed' });
+  assert.equal(l.routed[0]?.ruleId, 'cheap@2');
+  assert.equal((await app.inject({ method: 'DELETE', url: '/rules/cheap' })).statusCode, 202);
+  await waitFor(() => l.router.rules().get('cheap') === undefined, { timeoutMs: 10_000, message: 'cheap deleted' });
+  assert.equal((await app.inject({ method: 'DELETE', url: '/rules/cheap' })).statusCode, 404);
+  assert.equal((await app.inject({ method: 'GET', url: '/rules' })).json<{ rules: unknown[] }>().rules.length, 1);
 });

@@ -8,7 +8,10 @@
 import type { Kafka } from '../../lib/kafka.ts';
 import type { AvroCodec } from '../../schemas/codec.ts';
 import type { RoutingRule } from '../../schemas/types.ts';
-import { assertValidRule } from './rules.ts';
+import type { Logger } from '../../lib/logger.ts';
+import { followConfig } from './follow.ts';
+import { CONFIG_CATCH_UP_TIMEOUT_MS } from './limits.ts';
+import { assertValidRule, RuleSet } from './rules.ts';
 
 export async function writeRules(kafka: Kafka, codec: AvroCodec, topic: string, rules: readonly RoutingRule[]): Promise<void> {
   for (const rule of rules) assertValidRule(rule);
@@ -31,4 +34,22 @@ export async function deleteRule(kafka: Kafka, topic: string, ruleId: string): P
   } finally {
     await producer.disconnect();
   }
+}
+
+/** The rules as a new router would hold them: the topic read to its end, then closed. */
+export async function readRules(kafka: Kafka, codec: AvroCodec, topic: string, logger: Logger): Promise<RuleSet> {
+  let set = RuleSet.EMPTY;
+  const follower = await followConfig<RoutingRule>({
+    kafka, topic, name: 'routing-cli', logger, catchUpTimeoutMs: CONFIG_CATCH_UP_TIMEOUT_MS,
+    decode: (b) => codec.decode('RoutingRule', b),
+    apply: (records) => {
+      set = set.applied(records.map((r) => ({ ruleId: r.key, rule: r.value })), (ruleId, why) => logger.warn({ ruleId, why }, 'rule record not applied'));
+    },
+  });
+  try {
+    await follower.caughtUp;
+  } finally {
+    await follower.stop();
+  }
+  return set;
 }
