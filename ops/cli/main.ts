@@ -18,6 +18,7 @@ import { registerCheckCommand } from './check.ts';
 import { registerDemoCommand } from './demo.ts';
 import { registerPaymentsCommand } from './payments.ts';
 import { registerWebhooksCommand } from './webhooks.ts';
+import { registerRoutingCommand } from './routing.ts';
 import { ROLES } from './roles.ts';
 import { runUp } from './up.ts';
 import { watchSupervisor } from '../supervisor/watch.ts';
@@ -110,6 +111,7 @@ export function buildProgram(): Command {
   registerCheckCommand(program, { config: loadConfigOrExit, logger: cliLogger, dataDir: dataDirOf });
   registerPaymentsCommand(program, { config: loadConfigOrExit, logger: cliLogger, dataDir: dataDirOf });
   registerWebhooksCommand(program, { config: loadConfigOrExit, logger: cliLogger, dataDir: dataDirOf });
+  registerRoutingCommand(program, { config: loadConfigOrExit, logger: cliLogger, dataDir: dataDirOf });
 
   program
     .command('run')

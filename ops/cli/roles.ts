@@ -16,6 +16,22 @@ export interface RunningRole {
 type RoleStarter = (config: Readonly<Config>, logger: Logger) => Promise<RunningRole>;
 
 export const ROLES: Readonly<Record<string, RoleStarter>> = {
+  async router(config, logger) {
+    const { roleKit } = await import('./role-kit.ts');
+    const { resolveServices } = await import('../services.ts');
+    const { createRouter, ROUTER_TOPICS } = await import('../../streams/router/processor.ts');
+    const { startAdmin } = await import('../../streams/router/admin.ts');
+    const kit = roleKit('router', config, logger);
+    // The shipped default rules are written only for the embedded setup; production starts from its own rules.
+    const router = createRouter({ kafka: kit.kafka, codec: kit.codec, logger, registry: kit.registry, seedDefaults: resolveServices(config).embeddedRegistry });
+    await router.start();
+    const admin = await startAdmin({ host: config.apiHost, port: config.routerAdminPort, kafka: kit.kafka, codec: kit.codec, rulesTopic: ROUTER_TOPICS.rules, rules: () => router.rules(), logger });
+    const running = await kit.running(async () => {
+      await admin.close();
+      await router.stop();
+    });
+    return { addresses: { ...running.addresses, routing: admin.url }, close: () => running.close() };
+  },
   async api(config, logger) {
     const { startApi } = await import('../../api/main.ts');
     const { resolveChannels } = await import('../services.ts');
