@@ -19,6 +19,7 @@ import { registerDemoCommand } from './demo.ts';
 import { registerPaymentsCommand } from './payments.ts';
 import { registerWebhooksCommand } from './webhooks.ts';
 import { registerRoutingCommand } from './routing.ts';
+import { registerRiskCommand } from './risk.ts';
 import { ROLES } from './roles.ts';
 import { runUp } from './up.ts';
 import { watchSupervisor } from '../supervisor/watch.ts';
@@ -112,6 +113,7 @@ export function buildProgram(): Command {
   registerPaymentsCommand(program, { config: loadConfigOrExit, logger: cliLogger, dataDir: dataDirOf });
   registerWebhooksCommand(program, { config: loadConfigOrExit, logger: cliLogger, dataDir: dataDirOf });
   registerRoutingCommand(program, { config: loadConfigOrExit, logger: cliLogger, dataDir: dataDirOf });
+  registerRiskCommand(program, { config: loadConfigOrExit, logger: cliLogger, dataDir: dataDirOf });
 
   program
     .command('run')

@@ -47,6 +47,23 @@ export const ROLES: Readonly<Record<string, RoleStarter>> = {
     await processor.start();
     return kit.running(() => processor.stop());
   },
+  async risk(config, logger) {
+    const { roleKit } = await import('./role-kit.ts');
+    const { createRedis } = await import('../../lib/redis.ts');
+    const { resolveServices } = await import('../services.ts');
+    const { loadRules } = await import('../../streams/risk/rules.ts');
+    const { startRisk } = await import('../../streams/risk/role.ts');
+    const kit = roleKit('risk', config, logger);
+    const redis = createRedis({ url: resolveServices(config).redisUrl, logger, connectionName: `${config.kafkaClientId}-risk` });
+    const risk = await startRisk({ kafka: kit.kafka, codec: kit.codec, redis, rules: loadRules(config.riskRulesFile), logger, registry: kit.registry });
+    return kit.running(
+      async () => {
+        await risk.stop();
+        redis.disconnect();
+      },
+      { redis: () => redis.ping() },
+    );
+  },
   async channel(config, logger) {
     const { roleKit } = await import('./role-kit.ts');
     const { resolveChannels } = await import('../services.ts');
