@@ -50,6 +50,8 @@ export interface RouterOptions {
   fees?: FeeSource;
   /** Decodes a channel.health value; needed only when topics.health is set. */
   healthDecoder?: (bytes: Buffer) => Promise<ChannelHealthReport> | ChannelHealthReport;
+  /** Called after each decision with the time the decision took (benchmarks, diagnostics). */
+  onDecision?: (routed: PaymentRouted, decideMs: number) => void;
   /** Write the default rules when the rule topic is empty (the embedded setup). */
   seedDefaults?: boolean;
   runtime?: Partial<Pick<ProcessorOptions<PaymentCommand, PaymentRouted>, 'group' | 'allowAutoTopicCreation' | 'transactionRecordsMax' | 'transactionHandleMsMax' | 'partitionsConcurrent'>>;
@@ -98,7 +100,9 @@ export function createRouter(options: RouterOptions): Router {
       const command = record.value;
       if (!('paystream.CreatePayment' in command.body)) return Promise.resolve([]);
       const rules = ruleSet;
+      const startedMs = performance.now();
       const routed = decideRoute({ paymentId: command.paymentId, merchantId: command.merchantId, create: command.body['paystream.CreatePayment'] }, { rules, live, fees, nowMs: clock.nowMs() });
+      options.onDecision?.(routed, performance.now() - startedMs);
       metrics.decided(routed);
       if (routed.outcome === 'NO_ROUTE') log.warn({ paymentId: routed.paymentId, ruleId: routed.ruleId }, 'no route for payment');
       return Promise.resolve([{ topic: topics.routed, key: command.paymentId, value: routed }]);
