@@ -79,6 +79,10 @@ async function steps(client: PoolClient, before: PaymentState | undefined, first
 }
 
 export async function handleInput(client: PoolClient, input: ResultInput, source: string, topics: ResultTopics): Promise<Handled> {
+  // One payment's inputs arrive on six topics and are handled concurrently: without this lock a
+  // fact could be parked (its payment not created yet) while the create commits and finds nothing
+  // parked, and wait forever. Held until this transaction ends.
+  await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [input.paymentId]);
   const prior = await findApplied(client, input.inputId);
   if (prior !== undefined) return { outputs: prior.source === source ? prior.outputs : [], fresh: prior.source === source ? [] : [{ kind: input.kind, outcome: 'duplicate', reason: 'input already applied', conflicts: 0 }] };
 
