@@ -124,19 +124,22 @@ export function createRouter(options: RouterOptions): Router {
       const switches = await follow(topics.switches, (b) => options.codec.decode('ChannelSwitch', b), (records) => {
         for (const r of records) live.switches.apply(r.key, r.value);
       });
-      await follow(topics.metrics, (b) => options.codec.decode('ChannelMetricsWindow', b), (records) => {
+      const windows = await follow(topics.metrics, (b) => options.codec.decode('ChannelMetricsWindow', b), (records) => {
         for (const r of records) if (r.value !== null) live.applyWindow(r.value);
       });
+      // Routing does not wait for live stats (scores fall back to priors); a slow catch-up is only logged.
+      windows.caughtUp.catch((err: unknown) => options.logger.warn({ err, topic: topics.metrics }, 'channel metrics not read to their end yet'));
       const health = topics.health;
       const decodeHealth = options.healthDecoder;
       if (health !== null && decodeHealth !== undefined) {
-        await follow(health, decodeHealth, (records) => {
+        const reports = await follow(health, decodeHealth, (records) => {
           for (const r of records) {
             // Key channelId/instanceId; the value names both, a tombstone only the key.
             const [channelId = '', instanceId = ''] = r.key.split('/');
             live.applyHealth(r.value ?? { channelId, instanceId }, r.value);
           }
         });
+        reports.caughtUp.catch((err: unknown) => options.logger.warn({ err, topic: health }, 'channel health not read to its end yet'));
       }
       await Promise.all([rules.caughtUp, switches.caughtUp]);
       options.logger.info({ rules: ruleSet.rules.length }, 'router has its configuration; routing');

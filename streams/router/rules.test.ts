@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RouterError } from './errors.ts';
+import { RULES_MAX } from './limits.ts';
 import { assertValidRule, ruleIssues, RuleSet } from './rules.ts';
 import { testArm, testRule } from './testing.ts';
 
@@ -52,4 +53,12 @@ test('a stale version, an invalid rule and a key that differs from the rule id a
   assert.equal(next.get('other'), undefined);
   assert.equal(skipped.length, 3);
   assert.match(skipped[0] ?? '', /version 4 is below the held 5/);
+});
+
+test('a change that would hold more than RULES_MAX rules is refused whole and the set in use stays', () => {
+  const full = RuleSet.of(Array.from({ length: RULES_MAX }, (_, i) => testRule({ ruleId: `r${i}` })));
+  const skipped: string[] = [];
+  const next = full.applied([{ ruleId: 'one-more', rule: testRule({ ruleId: 'one-more' }) }, { ruleId: 'r0', rule: null }, { ruleId: 'two-more', rule: testRule({ ruleId: 'two-more' }) }], (id, why) => skipped.push(`${id}: ${why}`));
+  assert.equal(next, full);
+  assert.match(skipped[0] ?? '', /at most 1000/);
 });

@@ -136,7 +136,11 @@ export class RuleSet {
       }
       next.set(ruleId, Object.freeze(rule));
     }
-    if (next.size > RULES_MAX) throw new RouterError('rule_invalid', `more than ${RULES_MAX} routing rules`);
+    if (next.size > RULES_MAX) {
+      // Refusing the whole batch keeps the set in use complete; the operator removes rules first.
+      onSkip('*', `the change would hold ${next.size} rules; at most ${RULES_MAX}`);
+      return this;
+    }
     return new RuleSet([...next.values()]);
   }
 }
