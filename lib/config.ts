@@ -46,6 +46,8 @@ export interface Config {
   paymentExpiryS: number;
   /** Port of the router's admin API for routing rules. */
   routerAdminPort: number;
+  /** Rounding of fees to whole minor units. */
+  ledgerRounding: 'HALF_UP' | 'HALF_EVEN';
   /** Risk rules and thresholds (JSON) merged over the defaults; undefined keeps the defaults. */
   riskRulesFile: string | undefined;
   /** The sweeper's schedule (cron with seconds). */
@@ -169,6 +171,7 @@ const variables = [
   { name: 'CHANNELS_FILE', key: 'channelsFile', required: false, secret: false, description: 'Channel settings file (JSON: base URL and credentials per channel, mode 0600); unset: the sandbox acquirers the embedded launcher starts.', parse: (raw: string, name: string) => { if (raw.trim() === '' || raw.length > URL_LENGTH_MAX) throw new ConfigError(name, 'a file path', raw); return raw; } },
   { name: 'PAYMENT_EXPIRY_S', key: 'paymentExpiryS', default: '1800', required: false, description: 'Unpaid payments expire after this many seconds (the sweeper expires them; a later success at the channel is refunded).', parse: (raw: string, name: string) => integer(raw, name, 60, WEBHOOK_RETRY_WINDOW_S_MAX) },
   { name: 'ROUTER_ADMIN_PORT', key: 'routerAdminPort', default: '0', required: false, description: 'Port of the router admin API for routing rules (0 = free port).', parse: port },
+  { name: 'LEDGER_ROUNDING', key: 'ledgerRounding', default: 'HALF_UP', required: false, description: 'How fees are rounded to whole minor units: HALF_UP or HALF_EVEN (banker\'s rounding).', parse: (raw: string, name: string) => { if (raw !== 'HALF_UP' && raw !== 'HALF_EVEN') throw new ConfigError(name, 'HALF_UP or HALF_EVEN', raw); return raw; } },
   { name: 'RISK_RULES_FILE', key: 'riskRulesFile', required: false, description: 'Risk rules and thresholds (JSON, streams/risk/rules.ts) merged over the defaults and validated at start.', parse: (raw: string, name: string) => { if (raw.trim() === '' || raw.length > URL_LENGTH_MAX) throw new ConfigError(name, 'a file path', raw); return raw; } },
   { name: 'SWEEP_SCHEDULE', key: 'sweepSchedule', default: '*/30 * * * * *', required: false, description: 'When the stuck-payment sweeper runs (cron with seconds; one instance sweeps at a time).', parse: (raw: string, name: string) => { if (!/^[\d*/,\- ]{9,100}$/.test(raw) || raw.trim().split(/\s+/).length !== 6) throw new ConfigError(name, 'a six-field cron expression (seconds first)', raw); return raw.trim(); } },
   { name: 'SWEEP_STUCK_AFTER_S', key: 'sweepStuckAfterS', required: false, description: "How long a payment may wait on a channel before the sweeper queries it; unset: each channel's own deadline (2 min cards, 10 min wallets).", parse: (raw: string, name: string) => integer(raw, name, 0, WEBHOOK_RETRY_WINDOW_S_MAX) },

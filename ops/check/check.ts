@@ -8,6 +8,7 @@ import type { Logger } from '../../lib/logger.ts';
 import type { Pool } from '../../lib/postgres.ts';
 import type { Endpoints } from '../embedded/launcher.ts';
 import { doubleCharges, readJournals } from './journals.ts';
+import { LEDGER_CHECKS } from '../../streams/ledger/check.ts';
 
 /** Offenders listed per failed check; the count is always complete. */
 export const CHECK_EXAMPLES_MAX = 10;
@@ -119,5 +120,5 @@ export function sandboxesOf(endpoints: Endpoints | undefined): Record<string, st
 }
 
 export async function runCheck(options: { pool: Pool; endpoints: Endpoints | undefined; logger: Logger; checks?: readonly Check[] }): Promise<CheckReport> {
-  return runChecks({ pool: options.pool, sandboxes: sandboxesOf(options.endpoints), logger: options.logger }, options.checks ?? BASE_CHECKS);
+  return runChecks({ pool: options.pool, sandboxes: sandboxesOf(options.endpoints), logger: options.logger }, options.checks ?? [...BASE_CHECKS, ...LEDGER_CHECKS]);
 }

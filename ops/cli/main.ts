@@ -20,6 +20,7 @@ import { registerPaymentsCommand } from './payments.ts';
 import { registerWebhooksCommand } from './webhooks.ts';
 import { registerRoutingCommand } from './routing.ts';
 import { registerRiskCommand } from './risk.ts';
+import { registerLedgerCommand } from './ledger.ts';
 import { ROLES } from './roles.ts';
 import { runUp } from './up.ts';
 import { watchSupervisor } from '../supervisor/watch.ts';
@@ -114,6 +115,7 @@ export function buildProgram(): Command {
   registerWebhooksCommand(program, { config: loadConfigOrExit, logger: cliLogger, dataDir: dataDirOf });
   registerRoutingCommand(program, { config: loadConfigOrExit, logger: cliLogger, dataDir: dataDirOf });
   registerRiskCommand(program, { config: loadConfigOrExit, logger: cliLogger, dataDir: dataDirOf });
+  registerLedgerCommand(program, { config: loadConfigOrExit, logger: cliLogger, dataDir: dataDirOf });
 
   program
     .command('run')

@@ -101,6 +101,14 @@ export const ROLES: Readonly<Record<string, RoleStarter>> = {
     });
     return kit.running(() => sweeper.stop());
   },
+  async ledger(config, logger) {
+    const { roleKit } = await import('./role-kit.ts');
+    const { createLedgerProcessor } = await import('../../streams/ledger/processor.ts');
+    const kit = roleKit('ledger', config, logger);
+    const ledger = createLedgerProcessor({ kafka: kit.kafka, codec: kit.codec, pool: kit.pool(), logger, registry: kit.registry, rounding: config.ledgerRounding });
+    await ledger.start();
+    return kit.running(() => ledger.stop());
+  },
   async webhooks(config, logger) {
     const { roleKit } = await import('./role-kit.ts');
     const { MerchantStore } = await import('../../api/merchants/store.ts');
