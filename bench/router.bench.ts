@@ -18,7 +18,6 @@ import { createProcessor } from '../streams/runtime/processor.ts';
 import { createRouter } from '../streams/router/processor.ts';
 import { defaultRules } from '../streams/router/defaults.ts';
 import { decideRoute } from '../streams/router/decide.ts';
-import { FEE_MODELS } from '../streams/router/channels.ts';
 import { feeSourceOf } from '../streams/router/fees.ts';
 import { ChannelLive } from '../streams/router/live.ts';
 import type { RuleSet } from '../streams/router/rules.ts';
@@ -56,7 +55,7 @@ async function countOutputs(kafka: Kafka, topic: string, count: number, groupId:
 async function handlingTimes(encoded: readonly Buffer[], rules: RuleSet, codec: AvroCodec, topic: string): Promise<{ p99Ms: number }> {
   const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 10_000_000, numberOfSignificantValueDigits: 3 });
   const live = new ChannelLive();
-  const fees = feeSourceOf(FEE_MODELS);
+  const fees = feeSourceOf();
   for (const bytes of encoded) {
     const startedMs = performance.now();
     const c = await codec.decode('PaymentCommand', bytes);

@@ -2,8 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decideRoute, inWindow, pickArm, type DecideContext } from './decide.ts';
 import { defaultRules } from './defaults.ts';
-import { FEE_MODELS } from './channels.ts';
-import { estimateFeeMinor, feeSourceOf } from './fees.ts';
+import { feeSourceOf } from './fees.ts';
 import { ChannelLive } from './live.ts';
 import { RuleSet } from './rules.ts';
 import { testArm, testCreate, testRule } from './testing.ts';
@@ -12,7 +11,7 @@ import type { RoutingRule } from '../../schemas/types.ts';
 const NOW = Date.UTC(2026, 10, 22, 12, 0, 0);
 
 function ctx(rules: RoutingRule[], live = new ChannelLive()): DecideContext {
-  return { rules: RuleSet.of(rules), live, fees: feeSourceOf(FEE_MODELS), nowMs: NOW };
+  return { rules: RuleSet.of(rules), live, fees: feeSourceOf(), nowMs: NOW };
 }
 
 function route(rules: RoutingRule[], over: Parameters<typeof testCreate>[0] = {}, live?: ChannelLive, merchantId = 'm-1', paymentId = 'pay-1') {
@@ -110,11 +109,11 @@ test('the preferred channel goes first in a fixed list and wins a tie in a score
 
 test('scoring prefers the cheaper channel until its live success rate falls, and explains each factor', () => {
   const r = testRule({ arms: [testArm({ channelId: '', fallbackChannelIds: [], strategy: 'SCORED', scoreWeights: { fee: 50, successRate: 50, latency: 0, preferred: 0 } })] });
-  // 100.00 EUR: alpha 2.9 % + 30 = 320, beta 2.2 % + 35 = 255.
+  // 100.00 EUR: alpha 1.8 % + 0.20 = 200, beta 1.6 % + 0.25 = 185 (connectors/channels/fees.ts).
   const cheap = route([r], { amountMinor: 10_000n });
   assert.equal(cheap.channelId, 'acq_beta');
   const beta = cheap.scores.find((s) => s.channelId === 'acq_beta');
-  assert.equal(beta?.feeMinor, 255n);
+  assert.equal(beta?.feeMinor, 185n);
   assert.equal(beta?.fee, 1);
   const live = new ChannelLive();
   live.applyWindow({ windowStartMs: NOW - 60_000, windowEndMs: NOW, channelId: 'acq_beta', attempts: 1000, approved: 400, declined: 100, pending: 0, failed: 500, latencyP50Ms: 100, latencyP95Ms: 300, latencyMaxMs: 900 });
@@ -134,12 +133,13 @@ test('old metric windows fade: a recovered channel wins back its rate', () => {
   assert.ok(live.view('acq_beta', NOW).successRate > 0.9);
 });
 
-test('fees follow the tier that holds the amount plus the fixed part, rounded half up', () => {
-  const model = { tiers: [{ uptoMinor: 10_000n, percent: '2.9' }, { uptoMinor: null, percent: '2.5' }], fixedMinor: 30n };
-  assert.equal(estimateFeeMinor(model, 10_000n), 320n);
-  assert.equal(estimateFeeMinor(model, 10_001n), 280n);
-  assert.equal(estimateFeeMinor(model, 50n), 31n);
-  assert.equal(estimateFeeMinor(model, 2n ** 60n), (2n ** 60n * 25n + 500n) / 1000n + 30n);
+test('fee estimates use the connectors\' tiered models per currency, and an unknown currency prices nothing', () => {
+  const fees = feeSourceOf();
+  assert.equal(fees.estimateMinor('acq_alpha', 10_000n, 'EUR'), 200n);
+  assert.equal(fees.estimateMinor('acq_alpha', 10_001n, 'EUR'), 160n, 'above 100.00 the 1.4 % tier applies to all of it');
+  assert.equal(fees.estimateMinor('acq_alpha', 10_000n, 'JPY'), 140n, '10,000 yen is past the 100 bound: 1.4 %, and the fixed 0.20 rounds to 0 yen');
+  assert.equal(fees.estimateMinor('acq_alpha', 10_000n, 'XYZ'), null);
+  assert.equal(fees.estimateMinor('nowhere', 10_000n, 'EUR'), null);
 });
 
 test('an A/B split by payment id hash lands within 1 % of its weights over 100,000 ids and is stable', () => {

@@ -1,40 +1,29 @@
 /**
- * Fee estimate per channel for scoring: a percentage that depends on the amount tier plus a
- * fixed part. decimal.js for the rate; the result is whole minor units rounded half-up.
+ * The fee a payment would cost on each channel, for scoring. The prices and the arithmetic are the
+ * connectors' (`connectors/channels/fees.ts`, the same models the ledger books fees with), so the
+ * router and the ledger never disagree on what a channel charges. Half-up here: only the
+ * comparison between channels matters, not the booked cent.
  */
-import { Decimal } from 'decimal.js';
+import { PaystreamError } from '../../lib/errors.ts';
+import { CHANNEL_FEES, feeMinor, type FeeModel } from '../../connectors/channels/fees.ts';
 
-export interface FeeTier {
-  /** Inclusive upper bound of the tier in minor units; null for the last, open tier. */
-  uptoMinor: bigint | null;
-  /** Percentage of the amount, as a decimal string ("2.9" = 2.9 %). */
-  percent: string;
-}
-
-export interface FeeModel {
-  /** Ordered by uptoMinor; the first tier whose bound holds the amount applies to all of it. */
-  tiers: readonly FeeTier[];
-  /** Fixed part in minor units of the payment currency. */
-  fixedMinor: bigint;
-}
-
-/** Anything that can price a payment on a channel; null when the channel has no price known. */
+/** Anything that can price a payment on a channel; null when the channel or currency has no price known. */
 export interface FeeSource {
   estimateMinor(channelId: string, amountMinor: bigint, currency: string): bigint | null;
 }
 
-export function estimateFeeMinor(model: FeeModel, amountMinor: bigint): bigint {
-  const tier = model.tiers.find((t) => t.uptoMinor === null || amountMinor <= t.uptoMinor) ?? model.tiers[model.tiers.length - 1];
-  if (tier === undefined) return model.fixedMinor;
-  const variable = new Decimal(amountMinor.toString()).times(tier.percent).dividedBy(100).toDecimalPlaces(0, Decimal.ROUND_HALF_UP);
-  return BigInt(variable.toFixed(0)) + model.fixedMinor;
-}
-
-export function feeSourceOf(models: Readonly<Record<string, FeeModel>>): FeeSource {
+export function feeSourceOf(models: Readonly<Record<string, FeeModel>> = CHANNEL_FEES): FeeSource {
   return {
-    estimateMinor(channelId, amountMinor) {
+    estimateMinor(channelId, amountMinor, currency) {
       const model = models[channelId];
-      return model === undefined ? null : estimateFeeMinor(model, amountMinor);
+      if (model === undefined) return null;
+      try {
+        return feeMinor(model, amountMinor, currency, 'HALF_UP');
+      } catch (err) {
+        // A currency without a known exponent has no price: the channel scores 0 on cost.
+        if (err instanceof PaystreamError && err.code === 'currency_unknown') return null;
+        throw err;
+      }
     },
   };
 }

@@ -16,7 +16,6 @@ import { createProcessor, type ProcessorOptions, type ValueDecoder, type ValueEn
 import type { AvroCodec } from '../../schemas/codec.ts';
 import { valueCodec } from '../../schemas/codec.ts';
 import type { PaymentCommand, PaymentRouted, RoutingRule } from '../../schemas/types.ts';
-import { FEE_MODELS } from './channels.ts';
 import { decideRoute } from './decide.ts';
 import { defaultRules } from './defaults.ts';
 import { feeSourceOf, type FeeSource } from './fees.ts';
@@ -69,7 +68,7 @@ export function createRouter(options: RouterOptions): Router {
   const name = options.name ?? 'router';
   const topics = { ...ROUTER_TOPICS, ...options.topics };
   const clock = options.clock ?? { nowMs: () => Date.now() };
-  const fees = options.fees ?? feeSourceOf(FEE_MODELS);
+  const fees = options.fees ?? feeSourceOf();
   const live = new ChannelLive();
   const metrics = createRouterMetrics(options.registry);
   let ruleSet = RuleSet.EMPTY;
