@@ -9,3 +9,7 @@ export const DEMO_RATE_MAX = 100_000;
 export const DEMO_SETTLE_WAIT_MS = 120_000;
 /** Latency histogram range: 1 ms to 10 min, 3 significant digits. */
 export const LATENCY_MS_MAX = 600_000;
+/** Sends of one payment on 429/503/network errors before it counts as refused. */
+export const DEMO_RETRIES_MAX = 30;
+/** A Retry-After above this is capped: the demo keeps moving. */
+export const DEMO_RETRY_AFTER_S_MAX = 10;

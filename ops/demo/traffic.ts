@@ -9,7 +9,7 @@ import type { Kafka } from '../../lib/kafka.ts';
 import type { AvroCodec } from '../../schemas/codec.ts';
 import type { PaymentEvent, PaymentStatus } from '../../schemas/types.ts';
 import { signatureHeaders } from '../../api/signature.ts';
-import { DEMO_IN_FLIGHT_MAX, LATENCY_MS_MAX } from './limits.ts';
+import { DEMO_IN_FLIGHT_MAX, DEMO_RETRIES_MAX, DEMO_RETRY_AFTER_S_MAX, LATENCY_MS_MAX } from './limits.ts';
 
 /** Statuses after which a payment changes no more, apart from refunds. */
 export const FINAL_STATUSES: ReadonlySet<PaymentStatus> = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED', 'EXPIRED', 'RISK_REJECTED']);
@@ -84,12 +84,23 @@ export async function sendPayments(options: { apiUrl: string; merchant: Merchant
       const waitMs = dueAtMs - Date.now();
       if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
       const body = JSON.stringify(paymentBody(random, runId, n));
-      const headers = signatureHeaders(options.merchant.keyId, options.merchant.secret, { timestamp: String(Math.floor(Date.now() / 1000)), nonce: randomUUID(), method: 'POST', pathWithQuery: '/v1/payments', body });
       const sentAtMs = Date.now();
-      const answer = await fetch(`${options.apiUrl}/v1/payments`, { method: 'POST', body, headers: { ...headers, 'content-type': 'application/json', 'idempotency-key': `demo-${runId}-${n}` } }).then(
-        async (r) => ({ status: r.status, json: (await r.json().catch(() => ({}))) as { paymentId?: string } }),
-        () => ({ status: 'network' as const, json: {} as { paymentId?: string } }),
-      );
+      // A well-behaved client: on 429 and 503 it waits as told and sends the same request again
+      // (same Idempotency-Key, so a retry can never create a second payment).
+      let answer: { status: number | 'network'; json: { paymentId?: string } } = { status: 'network', json: {} };
+      for (let attempt = 1; attempt <= DEMO_RETRIES_MAX; attempt += 1) {
+        const headers = signatureHeaders(options.merchant.keyId, options.merchant.secret, { timestamp: String(Math.floor(Date.now() / 1000)), nonce: randomUUID(), method: 'POST', pathWithQuery: '/v1/payments', body });
+        let retryAfterS = 1;
+        answer = await fetch(`${options.apiUrl}/v1/payments`, { method: 'POST', body, headers: { ...headers, 'content-type': 'application/json', 'idempotency-key': `demo-${runId}-${n}` } }).then(
+          async (r) => {
+            retryAfterS = Math.min(DEMO_RETRY_AFTER_S_MAX, Math.max(1, Number(r.headers.get('retry-after') ?? '1') || 1));
+            return { status: r.status, json: (await r.json().catch(() => ({}))) as { paymentId?: string } };
+          },
+          () => ({ status: 'network' as const, json: {} as { paymentId?: string } }),
+        );
+        if (answer.status !== 429 && answer.status !== 503 && answer.status !== 'network') break;
+        await new Promise((resolve) => setTimeout(resolve, retryAfterS * 1000));
+      }
       if (answer.status === 202 && typeof answer.json.paymentId === 'string') {
         accepted.push({ paymentId: answer.json.paymentId, sentAtMs });
         options.onAnswer?.(true);
