@@ -82,6 +82,7 @@ export const AVRO_TOPICS = {
   'recon.exceptions': 'ReconException',
   'config.routing-rules': 'RoutingRule',
   'config.channels': 'ChannelSwitch',
+  'config.blocklists': 'BlocklistEntry',
 } as const satisfies Record<string, SchemaName>;
 
 export type AvroTopic = keyof typeof AVRO_TOPICS;
@@ -139,6 +140,7 @@ const BASE: readonly TopicSpec[] = [
   recon('recon.exceptions', 'runId', 'output'),
   config('config.routing-rules', 'ruleId'),
   config('config.channels', 'channelId'),
+  config('config.blocklists', 'kind:value'),
   { name: SCHEMAS_TOPIC, partitions: 1, key: 'registry record key (JSON)', value: { kind: 'registry' }, retentionMs: RETENTION_FOREVER, cleanupPolicy: 'compact', role: 'internal' },
 ];
 

@@ -23,6 +23,7 @@ export const SAMPLES: { [K in SchemaName]: ValueTypes[K] } = {
     latencyP95Ms: 480,
     latencyMaxMs: 900,
   },
+  BlocklistEntry: { kind: 'DEVICE', value: 'dev-stolen-1', blocked: true, reason: 'reported stolen', updatedBy: 'ops', updatedAtMs: T0_MS },
   ChannelNotification: {
     notificationId: 'ntf-1',
     channelId: 'sandbox-a',

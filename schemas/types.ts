@@ -1,6 +1,19 @@
 // Generated from schemas/*.avsc by schemas/generate-types.ts; do not edit by hand.
 // schemas/types.test.ts fails when this file is not what the generator writes.
 
+/** One blocked (or unblocked) customer id, device id or IP for the risk processor; compacted topic config.blocklists, key `<kind>:<value>`. A tombstone or blocked=false lifts the block. */
+export interface BlocklistEntry {
+  kind: BlocklistKind;
+  value: string;
+  blocked: boolean;
+  reason: string;
+  updatedBy: string;
+  updatedAtMs: number;
+}
+
+export type BlocklistKind = 'CUSTOMER' | 'DEVICE' | 'IP';
+export const BlocklistKindValues = ['CUSTOMER', 'DEVICE', 'IP'] as const;
+
 /** Attempt outcomes and latency per channel for one window; topic metrics.channels.1m, key channelId. */
 export interface ChannelMetricsWindow {
   /** Inclusive. */
@@ -556,6 +569,7 @@ export interface ScoreWeights {
 
 /** Top-level value schemas by name (the .avsc file name). */
 export interface ValueTypes {
+  BlocklistEntry: BlocklistEntry;
   ChannelMetricsWindow: ChannelMetricsWindow;
   ChannelNotification: ChannelNotification;
   ChannelSwitch: ChannelSwitch;
@@ -578,6 +592,7 @@ export interface ValueTypes {
 }
 
 export const SCHEMA_NAMES = [
+  'BlocklistEntry',
   'ChannelMetricsWindow',
   'ChannelNotification',
   'ChannelSwitch',

@@ -6,6 +6,9 @@ import type { Logger } from '../../lib/logger.ts';
 import { createRedis } from '../../lib/redis.ts';
 import { AvroCodec } from '../../schemas/codec.ts';
 import { ReviewStore, decideReview } from '../../streams/risk/reviews.ts';
+import { BLOCKLIST_TOPIC, blocklistKey } from '../../streams/risk/blocklist.ts';
+import type { BlocklistEntry } from '../../schemas/types.ts';
+import { PaystreamError } from '../../lib/errors.ts';
 import { resolveServices } from '../services.ts';
 
 export interface RiskCommandContext {
@@ -15,7 +18,37 @@ export interface RiskCommandContext {
 }
 
 export function registerRiskCommand(program: Command, ctx: RiskCommandContext): void {
-  const review = program.command('risk').description('risk operations').command('review').description('payments held for an operator');
+  const risk = program.command('risk').description('risk operations');
+  for (const [verb, blocked] of [['block', true], ['unblock', false]] as const) {
+    risk
+      .command(verb)
+      .description(`${verb} a customer id, device id or IP for every risk instance (compacted ${BLOCKLIST_TOPIC})`)
+      .argument('<kind>', 'customer, device or ip')
+      .argument('<value>', 'the id or address')
+      .option('--reason <text>', 'why', verb === 'block' ? 'blocked by an operator' : 'unblocked by an operator')
+      .option('--by <who>', 'who decided', process.env.USER ?? 'operator')
+      .option('--data-dir <dir>', 'data directory')
+      .action(async (kindText: string, value: string, opts: { reason: string; by: string }, cmd: Command) => {
+        const kind = kindText.toUpperCase();
+        if (kind !== 'CUSTOMER' && kind !== 'DEVICE' && kind !== 'IP') throw new PaystreamError('blocklist_kind_invalid', `kind is customer, device or ip, not ${kindText}`);
+        if (value.trim() === '' || value.length > 256) throw new PaystreamError('blocklist_value_invalid', 'the value is 1-256 characters');
+        const loaded = ctx.config();
+        const config = Object.freeze({ ...loaded, dataDir: ctx.dataDir(cmd, loaded) });
+        const services = resolveServices(config);
+        const logger = ctx.logger(config).child({}, { level: 'warn' });
+        const producer = createKafka({ brokers: services.kafkaBrokers, clientId: `${config.kafkaClientId}-cli`, logger }).producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+        await producer.connect();
+        try {
+          const codec = new AvroCodec({ registryUrl: services.schemaRegistryUrl, clientId: 'paystream-cli', autoRegister: services.embeddedRegistry });
+          const entry: BlocklistEntry = { kind, value, blocked, reason: opts.reason, updatedBy: opts.by, updatedAtMs: Date.now() };
+          await producer.send({ topic: BLOCKLIST_TOPIC, acks: -1, messages: [{ key: blocklistKey(kind, value), value: await codec.encode(BLOCKLIST_TOPIC, 'BlocklistEntry', entry) }] });
+          process.stdout.write(`${kind} ${value} ${blocked ? 'blocked' : 'unblocked'}\n`);
+        } finally {
+          await producer.disconnect();
+        }
+      });
+  }
+  const review = risk.command('review').description('payments held for an operator');
   const connect = (cmd: Command) => {
     const loaded = ctx.config();
     const config = Object.freeze({ ...loaded, dataDir: ctx.dataDir(cmd, loaded) });

@@ -16,7 +16,7 @@ import type { PaymentAssessed, PaymentRouted } from '../../schemas/types.ts';
 import { createProcessor, type Processor, type ProcessorOptions } from '../runtime/index.ts';
 import { ReviewStore } from './reviews.ts';
 import type { RiskRules } from './rules.ts';
-import { decide, type RiskDecision } from './score.ts';
+import { decide, type IsBlocked, type RiskDecision } from './score.ts';
 import { VelocityStore } from './velocity.ts';
 
 export interface RiskProcessorOptions {
@@ -30,6 +30,8 @@ export interface RiskProcessorOptions {
   inputTopic?: string;
   outputTopic?: string;
   redisPrefix?: string;
+  /** Blocked customers, devices and IPs; the rules file's lists when absent. */
+  isBlocked?: IsBlocked;
   clock?: { nowMs(): number };
   runtime?: Partial<Pick<ProcessorOptions<PaymentRouted, PaymentAssessed>, 'group' | 'allowAutoTopicCreation' | 'attemptsMax' | 'backoff' | 'transactionRecordsMax'>>;
 }
@@ -70,7 +72,7 @@ export function createRiskProcessor(options: RiskProcessorOptions): Processor {
       const amountMinor = Number(routed.amountMinor);
       let verdict: RiskDecision;
       try {
-        verdict = decide(options.rules, await velocity.facts({ paymentId: routed.paymentId, atMs: routed.routedAtMs, amountMinor, currency: routed.currency, customerId: routed.customerId, deviceId: routed.deviceId, ip: routed.customerIp }));
+        verdict = decide(options.rules, await velocity.facts({ paymentId: routed.paymentId, atMs: routed.routedAtMs, amountMinor, currency: routed.currency, customerId: routed.customerId, deviceId: routed.deviceId, ip: routed.customerIp }), options.isBlocked);
       } catch (err) {
         if (!redisUnavailable(err)) throw err;
         unavailable.inc();

@@ -8,15 +8,17 @@ import type { Logger } from '../../lib/logger.ts';
 import type { Redis } from '../../lib/redis.ts';
 import type { AvroCodec } from '../../schemas/codec.ts';
 import { createRiskProcessor, type RiskProcessorOptions } from './processor.ts';
+import { followBlocklist } from './blocklist.ts';
 import { ReviewStore, decideReview } from './reviews.ts';
 import type { RiskRules } from './rules.ts';
 
 /** How often expired reviews are looked for: a review lives an hour by default, so seconds are plenty. */
 export const REVIEW_EXPIRY_POLL_MS = 5_000;
 
-export async function startRisk(options: { name?: string; kafka: Kafka; codec: AvroCodec; redis: Redis; rules: RiskRules; logger: Logger; registry: Registry; routedTopic?: string; assessedTopic?: string; pollMs?: number; runtime?: RiskProcessorOptions['runtime'] }): Promise<{ stop(): Promise<void>; expireDue(): Promise<number> }> {
+export async function startRisk(options: { name?: string; kafka: Kafka; codec: AvroCodec; redis: Redis; rules: RiskRules; logger: Logger; registry: Registry; routedTopic?: string; assessedTopic?: string; blocklistTopic?: string; pollMs?: number; runtime?: RiskProcessorOptions['runtime'] }): Promise<{ stop(): Promise<void>; expireDue(): Promise<number> }> {
   const topic = options.assessedTopic ?? 'payments.assessed';
-  const processor = createRiskProcessor({ ...options, ...(options.routedTopic === undefined ? {} : { inputTopic: options.routedTopic }), outputTopic: topic });
+  const { blocklist, follower } = await followBlocklist({ kafka: options.kafka, codec: options.codec, rules: options.rules, logger: options.logger, ...(options.blocklistTopic === undefined ? {} : { topic: options.blocklistTopic }) });
+  const processor = createRiskProcessor({ ...options, isBlocked: blocklist.isBlocked, ...(options.routedTopic === undefined ? {} : { inputTopic: options.routedTopic }), outputTopic: topic });
   const store = new ReviewStore(options.redis);
   const producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   await producer.connect();
@@ -45,6 +47,7 @@ export async function startRisk(options: { name?: string; kafka: Kafka; codec: A
       clearTimeout(timer);
       await processor.stop();
       await producer.disconnect();
+      await follower.stop();
     },
   };
 }

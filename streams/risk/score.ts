@@ -37,14 +37,22 @@ export function isJustUnder(amountMinor: number, reportingMinor: number, band: n
   return amountMinor < reportingMinor && amountMinor >= reportingMinor * (1 - band);
 }
 
-export function decide(rules: RiskRules, f: RiskFacts): RiskDecision {
+export type BlocklistKind = 'CUSTOMER' | 'DEVICE' | 'IP';
+export type IsBlocked = (kind: BlocklistKind, value: string) => boolean;
+
+/** The blocklists of the rules file alone (no live topic). */
+export function rulesBlocklist(rules: RiskRules): IsBlocked {
+  return (kind, value) => (kind === 'CUSTOMER' ? rules.blocklist.customers : kind === 'DEVICE' ? rules.blocklist.devices : rules.blocklist.ips).includes(value);
+}
+
+export function decide(rules: RiskRules, f: RiskFacts, isBlocked: IsBlocked = rulesBlocklist(rules)): RiskDecision {
   const t = thresholdsFor(rules, f.currency);
   const decline: string[] = [];
   const review: string[] = [];
   const soft: Array<[string, number]> = [];
-  if (rules.blocklist.customers.includes(f.customerId)) decline.push('blocklist_customer');
-  if (rules.blocklist.devices.includes(f.deviceId)) decline.push('blocklist_device');
-  if (rules.blocklist.ips.includes(f.ip)) decline.push('blocklist_ip');
+  if (isBlocked('CUSTOMER', f.customerId)) decline.push('blocklist_customer');
+  if (isBlocked('DEVICE', f.deviceId)) decline.push('blocklist_device');
+  if (isBlocked('IP', f.ip)) decline.push('blocklist_ip');
   if (f.customerCount > rules.velocity.customer.countMax) decline.push('velocity_customer');
   if (f.deviceCount > rules.velocity.device.countMax) decline.push('velocity_device');
   if (f.ipCount > rules.velocity.ip.countMax) decline.push('velocity_ip');

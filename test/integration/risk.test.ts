@@ -83,27 +83,51 @@ function routed(paymentId: string, extra: Partial<PaymentRouted> = {}): PaymentR
 test('the processor on the broker: approves, holds for review, declines; a review is approved once by an operator and another expires', { timeout: 60_000 }, async () => {
   const input = uniqueName('routed');
   const output = uniqueName('assessed');
+  const blocklistTopic = uniqueName('blocklists');
   const kafka = newKafka(bootstrap);
-  await (await connectedAdmin(scope, kafka)).createTopics({ topics: [input, output, `${input}.dlq`].map((topic) => ({ topic, numPartitions: 2 })) });
+  await (await connectedAdmin(scope, kafka)).createTopics({ topics: [...[input, output, `${input}.dlq`].map((topic) => ({ topic, numPartitions: 2 })), { topic: blocklistTopic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }] });
+  const block = async (kind: 'CUSTOMER' | 'DEVICE' | 'IP', value: string, blocked: boolean) => {
+    const p = await connectedProducer(scope, kafka);
+    await p.send({ topic: blocklistTopic, messages: [{ key: `${kind}:${value}`, value: await codec.encode(blocklistTopic, 'BlocklistEntry', { kind, value, blocked, reason: 'test', updatedBy: 'test', updatedAtMs: Date.now() }) }] });
+  };
+  // Written before the processor starts: it must have read it before deciding anything.
+  await block('DEVICE', 'd-stolen', true);
   const reviewTtl: RiskRules = { ...DEFAULT_RULES, reviewTtlS: 1, blocklist: { customers: ['c-blocked'], devices: [], ips: [] } };
-  const risk = await startRisk({ name: uniqueName('risk'), kafka: createKafka({ brokers: [bootstrap], clientId: 'risk', logger }), codec, redis, rules: reviewTtl, logger, registry: new Registry(), routedTopic: input, assessedTopic: output, pollMs: 60_000, runtime: { group: { sessionTimeoutMs: 6_000, rebalanceTimeoutMs: 5_000, heartbeatIntervalMs: 300, maxWaitTimeMs: 100 } } });
+  const risk = await startRisk({ name: uniqueName('risk'), kafka: createKafka({ brokers: [bootstrap], clientId: 'risk', logger }), codec, redis, rules: reviewTtl, logger, registry: new Registry(), routedTopic: input, assessedTopic: output, blocklistTopic, pollMs: 60_000, runtime: { group: { sessionTimeoutMs: 6_000, rebalanceTimeoutMs: 5_000, heartbeatIntervalMs: 300, maxWaitTimeMs: 100 } } });
   scope.defer('stop risk', () => risk.stop());
 
   const producer = await connectedProducer(scope, kafka);
   const big = BigInt(DEFAULT_RULES.thresholds.DEFAULT?.reportingMinor ?? 0);
-  const records = [routed('ok'), routed('held', { amountMinor: big }), routed('held2', { amountMinor: big }), routed('blocked', { customerId: 'c-blocked' }), routed('unrouted', { outcome: 'NO_ROUTE', channelId: '' })];
+  const records = [routed('ok'), routed('held', { amountMinor: big }), routed('held2', { amountMinor: big }), routed('blocked', { customerId: 'c-blocked' }), routed('stolen', { deviceId: 'd-stolen' }), routed('unrouted', { outcome: 'NO_ROUTE', channelId: '' })];
   await producer.send({ topic: input, messages: await Promise.all(records.map(async (r) => ({ key: r.paymentId, value: await codec.encode(input, 'PaymentRouted', r) }))) });
 
   const seen: PaymentAssessed[] = [];
   const reader = await connectedConsumer(scope, kafka, uniqueName('reader'), { readUncommitted: false });
   await reader.subscribe({ topic: output, fromBeginning: true });
   await reader.run({ eachMessage: async ({ message }) => void seen.push(await codec.decode('PaymentAssessed', message.value ?? Buffer.alloc(0))) });
-  await waitFor(() => seen.length >= 4, { timeoutMs: 30_000, message: () => `four decisions (have ${seen.length})` });
+  await waitFor(() => seen.length >= 5, { timeoutMs: 30_000, message: () => `five decisions (have ${seen.length})` });
   const by = (id: string) => seen.filter((a) => a.paymentId === id).map((a) => a.decision);
   assert.deepEqual(by('ok'), ['APPROVE']);
   assert.deepEqual(by('held'), ['REVIEW']);
   assert.deepEqual(by('blocked'), ['DECLINE']);
   assert.deepEqual(by('unrouted'), [], 'a payment without a route is not assessed');
+  assert.deepEqual(by('stolen'), ['DECLINE'], 'the blocklist topic was read before the first decision');
+  assert.ok(seen.find((a) => a.paymentId === 'stolen')?.reasons.includes('blocklist_device'));
+
+  // A block written while the processor runs applies without a restart; an unblock lifts it.
+  // One partition, read in order: once the IP block is seen applied, the unblock before it is too.
+  await block('DEVICE', 'd-stolen', false);
+  await block('IP', '198.51.100.66', true);
+  await waitFor(async () => {
+    const probe = routed(`probe-${seen.length}`, { customerIp: '198.51.100.66' });
+    await producer.send({ topic: input, messages: [{ key: probe.paymentId, value: await codec.encode(input, 'PaymentRouted', probe) }] });
+    await waitFor(() => by(probe.paymentId).length === 1, { timeoutMs: 10_000, message: () => 'the probe decision' });
+    return by(probe.paymentId)[0] === 'DECLINE';
+  }, { timeoutMs: 20_000, message: () => 'the new IP block to apply' });
+  const after = routed('recovered', { deviceId: 'd-stolen' });
+  await producer.send({ topic: input, messages: [{ key: after.paymentId, value: await codec.encode(input, 'PaymentRouted', after) }] });
+  await waitFor(() => by('recovered').length === 1, { timeoutMs: 10_000, message: () => 'the unblocked device decision' });
+  assert.deepEqual(by('recovered'), ['APPROVE']);
 
   const store = new ReviewStore(redis);
   const cliProducer = await connectedProducer(scope, kafka);
