@@ -83,6 +83,7 @@ export const AVRO_TOPICS = {
   'config.routing-rules': 'RoutingRule',
   'config.channels': 'ChannelSwitch',
   'config.blocklists': 'BlocklistEntry',
+  'channel.health': 'ChannelHealth',
 } as const satisfies Record<string, SchemaName>;
 
 export type AvroTopic = keyof typeof AVRO_TOPICS;
@@ -141,6 +142,7 @@ const BASE: readonly TopicSpec[] = [
   config('config.routing-rules', 'ruleId'),
   config('config.channels', 'channelId'),
   config('config.blocklists', 'kind:value'),
+  config('channel.health', 'channelId/instanceId'),
   { name: SCHEMAS_TOPIC, partitions: 1, key: 'registry record key (JSON)', value: { kind: 'registry' }, retentionMs: RETENTION_FOREVER, cleanupPolicy: 'compact', role: 'internal' },
 ];
 

@@ -24,6 +24,7 @@ export const SAMPLES: { [K in SchemaName]: ValueTypes[K] } = {
     latencyMaxMs: 900,
   },
   BlocklistEntry: { kind: 'DEVICE', value: 'dev-stolen-1', blocked: true, reason: 'reported stolen', updatedBy: 'ops', updatedAtMs: T0_MS },
+  ChannelHealth: { channelId: 'acq_alpha', instanceId: 'channel-7f3a', breaker: 'HALF_OPEN', enabled: true, inFlight: 12, updatedAtMs: T0_MS },
   ChannelNotification: {
     notificationId: 'ntf-1',
     channelId: 'sandbox-a',

@@ -14,6 +14,20 @@ export interface BlocklistEntry {
 export type BlocklistKind = 'CUSTOMER' | 'DEVICE' | 'IP';
 export const BlocklistKindValues = ['CUSTOMER', 'DEVICE', 'IP'] as const;
 
+/** One channel executor instance's view of one channel: its circuit breaker, kill switch and calls in flight; compacted topic channel.health, key `channelId/instanceId`. Published on every breaker change and as a heartbeat; the router ignores reports older than a minute. */
+export interface ChannelHealth {
+  channelId: string;
+  instanceId: string;
+  breaker: BreakerStatus;
+  /** The kill switch as this instance sees it. */
+  enabled: boolean;
+  inFlight: number;
+  updatedAtMs: number;
+}
+
+export type BreakerStatus = 'CLOSED' | 'OPEN' | 'HALF_OPEN';
+export const BreakerStatusValues = ['CLOSED', 'OPEN', 'HALF_OPEN'] as const;
+
 /** Attempt outcomes and latency per channel for one window; topic metrics.channels.1m, key channelId. */
 export interface ChannelMetricsWindow {
   /** Inclusive. */
@@ -570,6 +584,7 @@ export interface ScoreWeights {
 /** Top-level value schemas by name (the .avsc file name). */
 export interface ValueTypes {
   BlocklistEntry: BlocklistEntry;
+  ChannelHealth: ChannelHealth;
   ChannelMetricsWindow: ChannelMetricsWindow;
   ChannelNotification: ChannelNotification;
   ChannelSwitch: ChannelSwitch;
@@ -593,6 +608,7 @@ export interface ValueTypes {
 
 export const SCHEMA_NAMES = [
   'BlocklistEntry',
+  'ChannelHealth',
   'ChannelMetricsWindow',
   'ChannelNotification',
   'ChannelSwitch',

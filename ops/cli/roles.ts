@@ -23,7 +23,16 @@ export const ROLES: Readonly<Record<string, RoleStarter>> = {
     const { startAdmin } = await import('../../streams/router/admin.ts');
     const kit = roleKit('router', config, logger);
     // The shipped default rules are written only for the embedded setup; production starts from its own rules.
-    const router = createRouter({ kafka: kit.kafka, codec: kit.codec, logger, registry: kit.registry, seedDefaults: resolveServices(config).embeddedRegistry });
+    const router = createRouter({
+      kafka: kit.kafka,
+      codec: kit.codec,
+      logger,
+      registry: kit.registry,
+      seedDefaults: resolveServices(config).embeddedRegistry,
+      // Breaker state from every channel executor instance (streams/channel/health.ts).
+      topics: { ...ROUTER_TOPICS, health: 'channel.health' },
+      healthDecoder: (bytes) => kit.codec.decode('ChannelHealth', bytes),
+    });
     await router.start();
     const admin = await startAdmin({ host: config.apiHost, port: config.routerAdminPort, kafka: kit.kafka, codec: kit.codec, rulesTopic: ROUTER_TOPICS.rules, rules: () => router.rules(), logger });
     const running = await kit.running(async () => {
@@ -72,7 +81,12 @@ export const ROLES: Readonly<Record<string, RoleStarter>> = {
     const kit = roleKit('channel', config, logger);
     const adapters = resolveChannels(config);
     if (Object.keys(adapters).length === 0) throw new PaystreamError('no_channels', 'no channel settings: set CHANNELS_FILE or start the sandbox acquirers with `paystream up`');
-    const executor = createChannelExecutor({ kafka: kit.kafka, decoder: valueCodec(kit.codec, 'PaymentAssessed'), encoder: valueCodec(kit.codec, 'PaymentAttempt'), switchDecoder: valueCodec(kit.codec, 'ChannelSwitch'), adapters, logger, registry: kit.registry });
+    const { startHealthPublisher } = await import('../../streams/channel/health.ts');
+    // The publisher needs the executor's gates and the executor reports breaker changes to it.
+    const health: { publisher?: { publish(channelId: string): void } } = {};
+    const executor = createChannelExecutor({ kafka: kit.kafka, decoder: valueCodec(kit.codec, 'PaymentAssessed'), encoder: valueCodec(kit.codec, 'PaymentAttempt'), switchDecoder: valueCodec(kit.codec, 'ChannelSwitch'), adapters, logger, registry: kit.registry, onBreakerChange: (channelId) => health.publisher?.publish(channelId) });
+    const publisher = await startHealthPublisher({ kafka: kit.kafka, codec: kit.codec, gates: () => executor.gates, logger });
+    health.publisher = publisher;
     const { createRefundExecutor } = await import('../../streams/channel/refunds.ts');
     const refunds = createRefundExecutor({ kafka: kit.kafka, codec: kit.codec, adapters, logger, registry: kit.registry });
     await executor.start();
@@ -80,6 +94,7 @@ export const ROLES: Readonly<Record<string, RoleStarter>> = {
     return kit.running(async () => {
       await refunds.stop();
       await executor.stop();
+      await publisher.stop();
     });
   },
   async sweeper(config, logger) {

@@ -50,7 +50,8 @@ export function paymentBody(random: () => number, runId: string, n: number): Rec
     amountMinor: mix.minMinor + Math.floor(random() * (mix.maxMinor - mix.minMinor)),
     currency: mix.currency,
     method: mix.method,
-    customer: { id: `cust-${customer}`, ip: `198.51.${customer % 256}.${(customer * 7) % 256}`, deviceId: `dev-${customer}` },
+    // One address per customer (the shared-carrier range), so IP velocity sees customers, not collisions.
+    customer: { id: `cust-${customer}`, ip: `100.64.${(customer >> 8) & 255}.${customer & 255}`, deviceId: `dev-${customer}` },
     description: 'paystream demo',
   };
 }

@@ -35,6 +35,11 @@ export class Semaphore {
   get waiting(): number {
     return this.#waiters.length;
   }
+
+  /** Permits taken (calls in flight). */
+  inUse(permits: number): number {
+    return permits - this.#free;
+  }
 }
 
 /** Whether an answer says the channel is healthy: declines and not-found are healthy answers. */
@@ -80,6 +85,14 @@ export class ChannelGate {
 
   get breaker(): BreakerState {
     return this.#breaker;
+  }
+
+  get inFlight(): number {
+    return this.#slots.inUse(this.#options.inFlightMax);
+  }
+
+  get enabled(): boolean {
+    return this.#options.switches.enabled(this.channelId);
   }
 
   /** Whether a new create may be sent now (switch on, breaker not refusing). */

@@ -47,6 +47,8 @@ export interface ChannelExecutorOptions {
   createTimeoutMs?: number;
   queryTimeoutMs?: number;
   breaker?: BreakerOptions;
+  /** Called after a channel's breaker changed state (e.g. to publish channel health). */
+  onBreakerChange?: (channelId: ChannelId) => void;
   /** Passed through to the runtime (group timings, chunk sizes, auto topic creation). */
   runtime?: Partial<Pick<ProcessorOptions<PaymentAssessed, PaymentAttempt>, 'group' | 'allowAutoTopicCreation' | 'transactionRecordsMax' | 'transactionHandleMsMax' | 'partitionsConcurrent' | 'attemptsMax' | 'backoff'>>;
 }
@@ -76,6 +78,7 @@ export function createChannelExecutor(options: ChannelExecutorOptions): ChannelE
       ...(options.breaker === undefined ? {} : { breaker: options.breaker }),
       onBreakerChange: (channelId, state) => {
         metrics.breakerChanged(channelId, state);
+        options.onBreakerChange?.(channelId);
         options.logger.warn({ channelId, breaker: state.kind }, 'channel breaker changed state');
       },
     });
