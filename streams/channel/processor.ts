@@ -18,6 +18,7 @@ import type { BreakerOptions } from './breaker.ts';
 import { executePayment } from './execute.ts';
 import { ChannelGate } from './gate.ts';
 import { CALLS_IN_FLIGHT_PER_CHANNEL_MAX } from './limits.ts';
+import { HANDLE_ATTEMPTS_MAX } from '../runtime/limits.ts';
 import { createExecutorMetrics } from './metrics.ts';
 import { ChannelSwitches } from './switches.ts';
 
@@ -84,6 +85,7 @@ export function createChannelExecutor(options: ChannelExecutorOptions): ChannelE
     });
   }
 
+  const attemptsMax = options.runtime?.attemptsMax ?? HANDLE_ATTEMPTS_MAX;
   const processor: Processor = createProcessor<PaymentAssessed, PaymentAttempt>({
     name,
     kafka: options.kafka,
@@ -94,7 +96,8 @@ export function createChannelExecutor(options: ChannelExecutorOptions): ChannelE
     registry: options.registry,
     clock,
     ...options.runtime,
-    handler: async (record, { log }) => {
+    handler: async (record, context) => {
+      const { log } = context;
       const channels = {
         adapters: options.adapters,
         gates,
@@ -102,9 +105,17 @@ export function createChannelExecutor(options: ChannelExecutorOptions): ChannelE
         ...(options.queryTimeoutMs === undefined ? {} : { queryTimeoutMs: options.queryTimeoutMs }),
       };
       const execution = await executePayment(record.value, channels, clock);
-      if (execution.end.kind === 'give_up' && execution.end.reason === 'no_channel_available') {
-        // Nothing was sent: retried in place while a breaker cools down, then dead-lettered with the reason.
-        throw new ExecutorError('no_channel_available', `no routed channel of ${record.value.paymentId} is enabled and callable`, { retriable: true });
+      if (execution.end.kind === 'give_up' && execution.end.reason === 'no_channel_available' && execution.attempts.length === 0) {
+        // Nothing was sent: retried in place while a breaker cools down; when the last try still
+        // finds no channel, the payment fails (recorded as a FAILED attempt on its last routed
+        // channel, so the result processor ends it with the reason) instead of waiting forever.
+        if (context.attempt < attemptsMax) throw new ExecutorError('no_channel_available', `no routed channel of ${record.value.paymentId} is enabled and callable`, { retriable: true });
+        const p = record.value;
+        const now = clock.nowMs();
+        const failed: PaymentAttempt = { paymentId: p.paymentId, attemptId: `${p.paymentId}:none`, attemptNumber: 1 + p.fallbackChannelIds.length, channelId: p.fallbackChannelIds.at(-1) ?? p.channelId, amountMinor: p.amountMinor, currency: p.currency, status: 'FAILED', channelReference: null, declineCode: null, errorCode: 'no_channel_available', requestedAtMs: now, respondedAtMs: now };
+        metrics.outcome('no_channel_available');
+        log.warn({ paymentId: p.paymentId }, 'no usable channel after every retry: the payment fails');
+        return [{ topic: attemptsTopic, key: p.paymentId, value: failed }];
       }
       for (const a of execution.attempts) metrics.attempt(a.channelId, a.status);
       metrics.outcome(execution.end.kind === 'final' ? execution.end.status : execution.end.reason);

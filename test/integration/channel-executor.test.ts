@@ -248,3 +248,15 @@ test('a kill switch on the config topic takes a channel out within seconds and b
   await waitFor(() => finals(l.seen).has(`${prefix}-on`), { timeoutMs: 20_000, message: () => 'the second payment' });
   assert.equal(finals(l.seen).get(`${prefix}-on`)?.channelId, 'acq_alpha');
 });
+
+test('a payment whose every routed channel is switched off fails with no_channel_available after the retries, instead of waiting forever', { timeout: 60_000 }, async () => {
+  const l = await lane('nochannel');
+  await l.setSwitch('wallet_a', false);
+  await waitFor(() => !l.executor.switches.enabled('wallet_a'), { timeoutMs: 5_000, message: () => 'the switch to be read' });
+  const id = uniqueName('nc');
+  await l.send([assessed(id, 'wallet_a', [], 'WALLET_A')]);
+  await waitFor(() => l.seen.some((a) => a.paymentId === id), { timeoutMs: 45_000, message: () => 'the failed attempt' });
+  const attempt = l.seen.find((a) => a.paymentId === id);
+  assert.deepEqual([attempt?.status, attempt?.errorCode, attempt?.attemptNumber], ['FAILED', 'no_channel_available', 1]);
+  assert.equal(fleet.sandboxes.wallet_a.journal.payment(`${id}:1`), undefined, 'nothing was sent to the channel');
+});
