@@ -50,16 +50,22 @@ test('decide records an approval, a decline and a pending result as final', () =
   assert.deepEqual(afterCreate(start, pending, all).next, { kind: 'final', status: 'PENDING' });
 });
 
-test('decide fails over to the next channel after an error that surely did not charge', () => {
+test('decide queries an attempt answered with an error (the same id may have charged when sent before) and fails over only on not found', () => {
   const start = begin(base, all).progress;
-  const d = afterCreate(start, { status: 'error', charged: false, error: err('acq_alpha', 'not_charged') }, all);
-  assert.deepEqual(d.record.map((l) => [l.channelId, l.status, l.errorCode]), [['acq_alpha', 'FAILED', 'channel_unavailable']]);
+  let d = afterCreate(start, { status: 'error', charged: false, error: err('acq_alpha', 'not_charged') }, all);
+  assert.deepEqual(d.record.map((l) => [l.channelId, l.status, l.errorCode]), [['acq_alpha', 'SENT', 'channel_unavailable']]);
+  assert.deepEqual(d.next, { kind: 'query', channelId: 'acq_alpha', attemptNumber: 1, queryNumber: 1 });
+  d = afterQuery(d.progress, { status: 'not_found' }, all);
+  assert.deepEqual(d.record.map((l) => [l.channelId, l.status, l.errorCode]), [['acq_alpha', 'FAILED', 'not_found']]);
   assert.deepEqual(d.next, { kind: 'create', channelId: 'acq_beta', attemptNumber: 2 });
+  const charged = afterQuery(afterCreate(start, { status: 'error', charged: false, error: err('acq_alpha', 'not_charged') }, all).progress, { status: 'approved', channelReference: 'r', amountMinor: 1n, currency: 'EUR' }, all);
+  assert.deepEqual(charged.next, { kind: 'final', status: 'APPROVED' }, 'an error on a repeat whose first send charged: that charge is the result, no failover');
 });
 
 test('decide gives up when every channel failed without charging', () => {
   let d: Decision = begin({ ...base, fallbackChannelIds: [] }, all);
   d = afterCreate(d.progress, { status: 'error', charged: false, error: err('acq_alpha', 'not_charged') }, all);
+  d = afterQuery(d.progress, { status: 'not_found' }, all);
   assert.deepEqual(d.next, { kind: 'give_up', reason: 'channels_exhausted' });
   assert.equal(d.record.length, 1);
 });

@@ -3,7 +3,10 @@
  * channel said last, the next step. The processor runs the calls; this file alone decides
  * which call comes next, so the money rules live in one place:
  * - a decline is final;
- * - an error that surely did not charge fails over to the next usable channel of the routed list;
+ * - an error answer (5xx, refused) is not proof by itself: the same attempt id may have been sent
+ *   before by an instance that crashed, or in a transaction that aborted, and charged then. So
+ *   the attempt is queried first, like an ambiguous one; only the channel's `not_found` (final:
+ *   this id never charges) lets the payment fail over to the next usable channel;
  * - an ambiguous outcome (timeout, reset, unreadable answer) is resolved by querying the same
  *   attempt before anything else; a create never follows an unresolved ambiguous attempt, so
  *   a payment is never charged twice (see `connectors/channels/types.ts`).
@@ -104,12 +107,10 @@ export function afterCreate(progress: PaymentProgress, result: PaymentResult, us
       return finish(progress, line('DECLINED', { channelReference: result.channelReference, declineCode: result.reason }), 'DECLINED');
     case 'pending':
       return finish(progress, line('PENDING', { channelReference: result.channelReference }), 'PENDING');
-    case 'error': {
-      const failedOver = failOver(progress, usable, 'channels_exhausted');
-      return { ...failedOver, record: [line('FAILED', { errorCode: result.error.code }), ...failedOver.record] };
-    }
+    case 'error':
     case 'ambiguous':
-      // Recorded as SENT: the attempt may have charged; nothing but a query may follow it.
+      // Recorded as SENT: the attempt may have charged (now or when the same id was sent before);
+      // nothing but a query may follow it.
       return {
         progress: { ...progress, queries: 1 },
         record: [line('SENT', { errorCode: result.error.code })],

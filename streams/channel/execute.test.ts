@@ -52,10 +52,10 @@ test('executor records one approved attempt on the routed channel with key payme
   assert.equal(run.attempts[0]?.amountMinor, 1234n);
 });
 
-test('executor fails over after an outage answer and records both attempts', async () => {
+test('executor queries an attempt answered unavailable, fails over once the channel says not found, and records every step', async () => {
   const s = setup({ acq_alpha: () => 'unavailable', acq_beta: () => 'approve' });
   const run = await executePayment(payment('p2'), s, s.clock);
-  assert.deepEqual(run.attempts.map((a) => [a.attemptId, a.status, a.errorCode]), [['p2:1', 'FAILED', 'channel_unavailable'], ['p2:2', 'APPROVED', null]]);
+  assert.deepEqual(run.attempts.map((a) => [a.attemptId, a.status, a.errorCode]), [['p2:1', 'SENT', 'channel_unavailable'], ['p2:1', 'FAILED', 'not_found'], ['p2:2', 'APPROVED', null]]);
 });
 
 test('executor resolves a timeout that charged by query and never calls the fallback', async () => {

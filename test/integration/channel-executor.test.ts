@@ -178,9 +178,15 @@ test('an outage mid-run opens the breaker and traffic fails over to the fallback
     await l.send(Array.from({ length: 30 }, (_, i) => assessed(`${prefix}-during-${i}`, 'acq_alpha', ['acq_beta'])));
     await waitFor(() => finals(l.seen).size >= 35, { timeoutMs: 30_000, message: () => `35 payments (have ${finals(l.seen).size})` });
     const during = [...finals(l.seen).values()].filter((a) => a.paymentId.includes('-during-'));
-    assert.ok(during.every((a) => a.channelId === 'acq_beta' && a.status === 'APPROVED'), JSON.stringify(during.map((a) => [a.paymentId, a.channelId, a.status])));
+    // The few that met the outage before the breaker opened cannot fail over: a 503 does not prove
+    // the same attempt id was never charged before, and the channel cannot be asked while it is
+    // down. They stay SENT for the sweeper to settle; the rest skip the open breaker to acq_beta.
+    const unresolved = during.filter((a) => a.status === 'SENT');
+    assert.ok(during.every((a) => (a.channelId === 'acq_beta' && a.status === 'APPROVED') || (a.channelId === 'acq_alpha' && a.status === 'SENT')), JSON.stringify(during.map((a) => [a.paymentId, a.channelId, a.status])));
+    assert.ok(unresolved.length < 10, `most payments failed over (${unresolved.length} left to the sweeper)`);
+    for (const a of unresolved) assert.equal(fleet.sandboxes.acq_alpha.journal.payment(a.attemptId)?.state, undefined, 'the outage charged nothing');
     const failedOnAlpha = l.seen.filter((a) => a.paymentId.includes('-during-') && a.channelId === 'acq_alpha').length;
-    assert.ok(failedOnAlpha >= 3 && failedOnAlpha < 30, `the breaker opened after a few failures (${failedOnAlpha} alpha attempts)`);
+    assert.ok(failedOnAlpha >= 1 && failedOnAlpha < 10, `the breaker opened after a few failed calls and queries (${failedOnAlpha} alpha attempts)`);
     assert.equal(l.executor.gates.acq_alpha?.breaker.kind, 'open');
     const metrics = await l.registry.getSingleMetricAsString('paystream_channel_breaker_state');
     assert.match(metrics, /channel="acq_alpha",state="open"} 1/);
