@@ -89,7 +89,7 @@ export function begin(payment: Pick<PaymentAssessed, 'channelId' | 'fallbackChan
 }
 
 /** After a create call on the current attempt returned `result`. */
-export function afterCreate(progress: PaymentProgress, result: PaymentResult, usable: Usable): Decision {
+export function afterCreate(progress: PaymentProgress, result: PaymentResult, _usable: Usable): Decision {
   const channelId = currentChannel(progress);
   const line = (status: AttemptStatus, extra: Partial<AttemptLine> = {}): AttemptLine => ({
     attemptNumber: progress.attemptNumber,
