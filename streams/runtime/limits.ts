@@ -45,6 +45,17 @@ export const OUTPUTS_PER_RECORD_MAX = 100;
  */
 export const PARTITIONS_CONCURRENT_MAX = 4;
 
+/**
+ * Keys of one partition's chunk handled at the same time by default: one keeps the plain
+ * record-by-record order, which fast handlers need no more than.
+ */
+export const KEY_CONCURRENCY_DEFAULT = 1;
+/**
+ * Ceiling of keyConcurrency: a processor waiting on slow calls (a channel) overlaps them per key,
+ * and more than this many calls in flight per partition only queues them at the other end.
+ */
+export const KEY_CONCURRENCY_MAX = 256;
+
 /** How long stop() lets an in-flight transaction finish before abandoning it (the broker aborts it). */
 export const STOP_GRACE_MS = 15_000;
 

@@ -10,7 +10,7 @@ import type { Registry } from 'prom-client';
 import { dlqName } from '../../schemas/catalogue.ts';
 import { backoffDelayMs, type BackoffPolicy } from './backoff.ts';
 import { handleRecord, type HandleDeps, type Outcome } from './handle.ts';
-import { PARTITIONS_CONCURRENT_MAX, STOP_GRACE_MS, TRANSACTION_HANDLE_MS_MAX, TRANSACTION_RECORDS_MAX, TRANSACTION_TIMEOUT_MS } from './limits.ts';
+import { KEY_CONCURRENCY_DEFAULT, KEY_CONCURRENCY_MAX, PARTITIONS_CONCURRENT_MAX, STOP_GRACE_MS, TRANSACTION_HANDLE_MS_MAX, TRANSACTION_RECORDS_MAX, TRANSACTION_TIMEOUT_MS } from './limits.ts';
 import { runtimeMetrics, type RuntimeMetrics } from './metrics.ts';
 import { ProducerPool } from './producers.ts';
 import { commitChunk, type Chunk } from './transaction.ts';
@@ -47,6 +47,8 @@ export interface ProcessorOptions<V, O> {
   /** Handling time after which a chunk is committed even if not full. */
   transactionHandleMsMax?: number;
   partitionsConcurrent?: number;
+  /** Keys of one partition's chunk handled at the same time (each key's records in order); default 1. */
+  keyConcurrency?: number;
   stopGraceMs?: number;
   attemptsMax?: number;
   backoff?: BackoffPolicy;
@@ -90,9 +92,11 @@ class TransactionalProcessor<V, O> implements Processor {
       ['transactionHandleMsMax', options.transactionHandleMsMax],
       ['partitionsConcurrent', options.partitionsConcurrent],
       ['attemptsMax', options.attemptsMax],
+      ['keyConcurrency', options.keyConcurrency],
     ] as const) {
       assert.ok(value === undefined || (Number.isInteger(value) && value >= 1), `${what} must be a positive integer; got ${String(value)}`);
     }
+    assert.ok((options.keyConcurrency ?? 1) <= KEY_CONCURRENCY_MAX, `keyConcurrency must be at most ${String(KEY_CONCURRENCY_MAX)}`);
     this.options = options;
     this.name = options.name;
     this.log = options.logger.child({ processor: options.name });
@@ -278,6 +282,8 @@ class TransactionalProcessor<V, O> implements Processor {
     const handleMsMax = this.options.transactionHandleMsMax ?? TRANSACTION_HANDLE_MS_MAX;
     const deps = this.handleDeps(heartbeat);
     const handleSeconds = this.metrics.handleSeconds.labels({ processor: this.name });
+    const keyConcurrency = this.options.keyConcurrency ?? KEY_CONCURRENCY_DEFAULT;
+    if (keyConcurrency > 1) return this.handleChunkByKey(payload, from, keyConcurrency);
     const messages: KafkaMessage[] = [];
     const outcomes: Outcome[] = [];
     const chunkStartedMs = performance.now();
@@ -297,6 +303,67 @@ class TransactionalProcessor<V, O> implements Processor {
       }
     }
     return { messages, outcomes };
+  }
+
+  /**
+   * Key-concurrent variant of handleChunk: the chunk's records are grouped by key and up to
+   * `keyConcurrency` keys are handled at once, each key's records strictly in order. The chunk
+   * returned is the longest prefix (in offset order) whose records were all handled, so outputs
+   * and dead letters keep input order and the committed offset never skips an unhandled record;
+   * records handled beyond that prefix (when the time limit or stop cut the chunk) are dropped
+   * and handled again in the next chunk, as after an abort.
+   */
+  private async handleChunkByKey(payload: EachBatchPayload, from: number, keyConcurrency: number): Promise<{ messages: KafkaMessage[]; outcomes: Outcome[] }> {
+    const { batch, heartbeat, isRunning } = payload;
+    const recordsMax = this.options.transactionRecordsMax ?? TRANSACTION_RECORDS_MAX;
+    const handleMsMax = this.options.transactionHandleMsMax ?? TRANSACTION_HANDLE_MS_MAX;
+    const deps = this.handleDeps(heartbeat);
+    const handleSeconds = this.metrics.handleSeconds.labels({ processor: this.name });
+    const end = Math.min(batch.messages.length, from + recordsMax);
+    const byKey = new Map<string, number[]>();
+    for (let i = from; i < end; i += 1) {
+      const key = (batch.messages[i] as KafkaMessage).key?.toString('latin1') ?? '';
+      const list = byKey.get(key);
+      if (list === undefined) byKey.set(key, [i]);
+      else list.push(i);
+    }
+    const queue = [...byKey.values()];
+    const outcomes: (Outcome | undefined)[] = new Array<Outcome | undefined>(end - from);
+    const chunkStartedMs = performance.now();
+    let beatMs = chunkStartedMs;
+    let beating: Promise<void> | undefined;
+    let cut = false;
+    const worker = async (): Promise<void> => {
+      for (let indexes = queue.shift(); indexes !== undefined && !cut; indexes = queue.shift()) {
+        for (const i of indexes) {
+          if (cut) return;
+          const message = batch.messages[i] as KafkaMessage;
+          const startedMs = performance.now();
+          outcomes[i - from] = await handleRecord(deps, { topic: batch.topic, partition: batch.partition, message });
+          const nowMs = performance.now();
+          handleSeconds.observe((nowMs - startedMs) / 1000);
+          if (nowMs - chunkStartedMs >= handleMsMax || !isRunning()) cut = true;
+          if (nowMs - beatMs >= this.timings.heartbeatIntervalMs) {
+            beatMs = nowMs;
+            // One heartbeat for all workers; it throws on a rebalance and nothing of the chunk is committed.
+            beating ??= heartbeat().finally(() => {
+              beating = undefined;
+            });
+            await beating;
+          }
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(keyConcurrency, queue.length) }, () => worker()));
+    const messages: KafkaMessage[] = [];
+    const handled: Outcome[] = [];
+    for (let i = from; i < end; i += 1) {
+      const outcome = outcomes[i - from];
+      if (outcome === undefined) break;
+      messages.push(batch.messages[i] as KafkaMessage);
+      handled.push(outcome);
+    }
+    return { messages, outcomes: handled };
   }
 
   /** Counts a committed chunk: summed first, so the counters are touched once per chunk. */
