@@ -51,7 +51,7 @@ export interface ChannelExecutorOptions {
   /** Called after a channel's breaker changed state (e.g. to publish channel health). */
   onBreakerChange?: (channelId: ChannelId) => void;
   /** Passed through to the runtime (group timings, chunk sizes, auto topic creation). */
-  runtime?: Partial<Pick<ProcessorOptions<PaymentAssessed, PaymentAttempt>, 'group' | 'allowAutoTopicCreation' | 'transactionRecordsMax' | 'transactionHandleMsMax' | 'partitionsConcurrent' | 'attemptsMax' | 'backoff'>>;
+  runtime?: Partial<Pick<ProcessorOptions<PaymentAssessed, PaymentAttempt>, 'group' | 'allowAutoTopicCreation' | 'transactionRecordsMax' | 'transactionHandleMsMax' | 'partitionsConcurrent' | 'keyConcurrency' | 'attemptsMax' | 'backoff'>>;
 }
 
 export interface ChannelExecutor {
