@@ -1,6 +1,5 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '../../lib/logger.ts';
 import { inTransaction } from '../../lib/postgres.ts';
@@ -13,10 +12,10 @@ import { LEDGER_CHECKS } from '../../streams/ledger/check.ts';
 import { seededRandom } from '../../streams/runtime/testing/seeded-random.ts';
 import { Scope, connectedAdmin, connectedProducer, newKafka, startTestBroker, uniqueName } from '../helpers/kafkajs.ts';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
+import { killed, startChild } from '../helpers/child.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const CHILD = fileURLToPath(new URL('../../streams/ledger/testing/ledger-child.ts', import.meta.url));
-const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const EVENTS = 20_000;
 const logger = createLogger({ level: 'silent' });
 let scope: Scope;
@@ -60,28 +59,8 @@ test('the database refuses an unbalanced journal entry and any change to posted 
   assert.deepEqual(rows.map((r) => [r.account_id, r.balance_minor]), [['a', '100'], ['b', '-100']], 'balances follow postings; the refused entries left nothing');
 });
 
-function startChild(args: string[], log: string[]): { child: ChildProcess; running: Promise<void> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LEDGER_DATABASE_URL: pg.url.reveal() } });
-  child.stderr?.setEncoding('utf8');
-  child.stderr?.on('data', (c: string) => log.push(c));
-  child.stdout?.setEncoding('utf8');
-  const running = new Promise<void>((resolve, reject) => {
-    let seen = '';
-    child.stdout?.on('data', (c: string) => {
-      seen = (seen + c).slice(-8192);
-      if (seen.includes('"msg":"ledger running"')) resolve();
-    });
-    child.once('exit', (code, signal) => reject(new Error(`ledger child exited (${String(code)} ${String(signal)}): ${log.join('').slice(-2000)}`)));
-  });
-  running.catch(() => undefined);
-  return { child, running };
-}
-
-async function killed(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const gone = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGKILL');
-  await gone;
+function start(args: string[], log: string[]) {
+  return startChild(CHILD, args, { env: { LEDGER_DATABASE_URL: pg.url.reveal() }, readyMessage: 'ledger running', log });
 }
 
 test(`the ledger processor SIGKILLed at random moments during ${EVENTS} payment events: every capture posted once, ledger check clean`, { timeout: 300_000 }, async (t) => {
@@ -110,7 +89,7 @@ test(`the ledger processor SIGKILLed at random moments during ${EVENTS} payment 
 
   const log: string[] = [];
   const args = ['--bootstrap', bootstrap, '--registry', registryUrl, '--topic', topic, '--group', uniqueName('ledger')];
-  let current = startChild(args, log);
+  let current = start(args, log);
   t.after(() => killed(current.child));
   await current.running;
   const posted = async () => (await pg.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM ledger_journal WHERE payment_id LIKE $1 AND kind = 'capture'", [`${prefix}-%`])).rows[0]?.n ?? 0;
@@ -119,7 +98,7 @@ test(`the ledger processor SIGKILLed at random moments during ${EVENTS} payment 
     let have = 0;
     await waitFor(async () => (have = await posted()) >= target, { timeoutMs: 120_000, message: () => `${target} captures before kill ${k + 1} (have ${have})` });
     await killed(current.child);
-    current = startChild(args, log);
+    current = start(args, log);
     await current.running;
   }
   let have = 0;

@@ -1,6 +1,5 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '../../lib/logger.ts';
 import { startSchemaRegistry } from '../../ops/embedded/schema-registry/index.ts';
@@ -11,10 +10,10 @@ import { seededRandom } from '../../streams/runtime/testing/seeded-random.ts';
 import { prefixedTopics } from '../../streams/result/testing/topics.ts';
 import { Scope, connectedAdmin, connectedConsumer, connectedProducer, newKafka, startTestBroker, uniqueName } from '../helpers/kafkajs.ts';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
+import { killed, startChild } from '../helpers/child.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const CHILD = fileURLToPath(new URL('../../streams/result/testing/result-child.ts', import.meta.url));
-const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const PAYMENTS = 300;
 const KILLS = 3;
 const T0 = 1_760_000_000_000;
@@ -36,28 +35,8 @@ before(async () => {
 });
 after(() => scope.close());
 
-function startChild(args: string[], log: string[]): { child: ChildProcess; running: Promise<void> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RESULT_DATABASE_URL: pg.url.reveal() } });
-  child.stderr?.setEncoding('utf8');
-  child.stderr?.on('data', (c: string) => log.push(c));
-  child.stdout?.setEncoding('utf8');
-  const running = new Promise<void>((resolve, reject) => {
-    let seen = '';
-    child.stdout?.on('data', (c: string) => {
-      seen = (seen + c).slice(-8192);
-      if (seen.includes('"msg":"result running"')) resolve();
-    });
-    child.once('exit', (code, signal) => reject(new Error(`result child exited (${String(code)} ${String(signal)}): ${log.join('').slice(-2000)}`)));
-  });
-  running.catch(() => undefined);
-  return { child, running };
-}
-
-async function killed(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const gone = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGKILL');
-  await gone;
+function start(args: string[], log: string[]) {
+  return startChild(CHILD, args, { env: { RESULT_DATABASE_URL: pg.url.reveal() }, readyMessage: 'result running', log });
 }
 
 type Kind = 'card' | 'wallet' | 'declined';
@@ -114,14 +93,14 @@ test('the result processor SIGKILLed three times while applying 300 payments los
   const log: string[] = [];
   const name = uniqueName('result');
   const args = ['--bootstrap', bootstrap, '--registry', registryUrl, '--prefix', prefix, '--name', name];
-  let current = startChild(args, log);
+  let current = start(args, log);
   t.after(() => killed(current.child));
   await current.running;
   for (let k = 1; k <= KILLS; k += 1) {
     const at = Math.floor((k * PAYMENTS * 4) / (KILLS + 2));
     await waitFor(() => events.length >= at, { timeoutMs: 60_000, message: () => `${at} events before kill ${k} (have ${events.length})` });
     await killed(current.child);
-    current = startChild(args, log);
+    current = start(args, log);
     await current.running;
   }
   const finals = async () => (await pg.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM payments WHERE payment_id LIKE $1 AND status IN ('SUCCEEDED', 'FAILED')", [`${prefix}-%`])).rows[0]?.n ?? 0;
