@@ -60,7 +60,13 @@ test(`${PAYMENTS} payments through npm start with failing acquirers and SIGKILLe
   up.stderr?.on('data', (c: Buffer) => (out = (out + c.toString()).slice(-200_000)));
   const exited = new Promise<number | null>((resolve) => up.once('exit', resolve));
   t.after(async () => {
-    if (up.exitCode === null) up.kill('SIGKILL');
+    // SIGTERM first: the launcher stops its roles and services (they run in process groups of
+    // their own and would outlive a SIGKILLed launcher until the next start on this directory).
+    if (up.exitCode === null) {
+      up.kill('SIGTERM');
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 60_000).unref())]);
+      if (up.exitCode === null) up.kill('SIGKILL');
+    }
     rmSync(dataDir, { recursive: true, force: true });
   });
 

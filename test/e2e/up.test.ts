@@ -58,8 +58,14 @@ async function createPayment(api: string, keyId: string, secret: string): Promis
 test('npm start runs every role under supervision: a killed role comes back, Ctrl-C stops all, a second start keeps the data', { timeout: 300_000 }, async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'paystream-up-'));
   const ups: Up[] = [];
-  t.after(() => {
-    for (const up of ups) if (up.child.exitCode === null) up.child.kill('SIGKILL');
+  t.after(async () => {
+    // SIGTERM first, so the launcher stops the roles and services it started in their own process groups.
+    for (const up of ups) {
+      if (up.child.exitCode !== null) continue;
+      up.child.kill('SIGTERM');
+      await Promise.race([up.exited, new Promise((resolve) => setTimeout(resolve, 60_000).unref())]);
+      if (up.child.exitCode === null) up.child.kill('SIGKILL');
+    }
     rmSync(dataDir, { recursive: true, force: true });
   });
   const apiPort = await freePort();
