@@ -237,8 +237,16 @@ export interface ParsedStatement {
 // ---------------------------------------------------------------------------------------------
 // The adapter
 
+/** What closing an unpaid payment at the channel ended in: closed, or what it had become meanwhile. */
+export type CancelResult = { status: 'cancelled' } | ApprovedResult | DeclinedResult | ErrorResult | AmbiguousResult;
+
 export interface ChannelAdapter {
   readonly channelId: ChannelId;
+  /**
+   * Closes an unpaid payment so it can no longer be paid (wallets; card payments are synchronous and
+   * have nothing to close). Already paid: answers with the payment's approval instead.
+   */
+  cancelPayment?(query: StatusQuery, options?: CallOptions): Promise<CancelResult>;
   /** Never rejects for an expected failure: declines and errors come back as results. */
   createPayment(request: CreatePaymentRequest, options?: CallOptions): Promise<PaymentResult>;
   queryStatus(query: StatusQuery, options?: CallOptions): Promise<StatusResult>;

@@ -5,9 +5,9 @@
  * so a lost callback is repaired through the state machine like any other fact. Payments unpaid
  * past the expiry time (and not found paid at the channel) get an EXPIRE repair.
  *
- * The sandbox protocols have no "close order" call, so an expired wallet order stays open at the
- * channel; if the payer still pays, the result processor sees a success after EXPIRED and refunds
- * it (a LATE_SUCCESS anomaly), so no money is kept for a payment we expired.
+ * A wallet order still open at the channel is closed there before it is expired (the adapter's
+ * cancelPayment), so the payer can no longer pay it; one paid meanwhile is repaired as paid. Should
+ * a channel still take the money after expiry, the result processor refunds it (a LATE_SUCCESS).
  */
 import type { Logger } from '../../lib/logger.ts';
 import type { Pool } from '../../lib/postgres.ts';
@@ -124,7 +124,17 @@ async function sweepLocked(options: SweepOptions, client: { query: Pool['query']
       return;
     }
     if (answer.status === 'PENDING' && expired(p)) {
-      repairs.push({ ...base(p, 'EXPIRE'), channelStatus: 'PENDING', reason: 'unpaid_timeout' });
+      // Closed at the channel first, so the payer can no longer pay what we expire.
+      if (adapter.cancelPayment === undefined) {
+        repairs.push({ ...base(p, 'EXPIRE'), channelStatus: 'PENDING', reason: 'unpaid_timeout' });
+        return;
+      }
+      const closed = await adapter.cancelPayment({ attemptId: p.attempt_id, channelReference: p.channel_reference });
+      if (closed.status === 'cancelled') repairs.push({ ...base(p, 'EXPIRE'), channelStatus: 'PENDING', reason: 'unpaid_timeout' });
+      else if (closed.status === 'approved') repairs.push({ ...base(p, 'CHANNEL_STATUS'), channelStatus: 'APPROVED', channelReference: closed.channelReference, amountMinor: closed.amountMinor, currency: closed.currency });
+      else if (closed.status === 'declined') repairs.push({ ...base(p, 'CHANNEL_STATUS'), channelStatus: 'DECLINED', reason: closed.reason });
+      // The close could not be done now: the next sweep tries again.
+      else queryErrors += 1;
       return;
     }
     repairs.push({ ...base(p, 'CHANNEL_STATUS'), channelStatus: answer.status, channelReference: answer.reference ?? p.channel_reference, amountMinor: answer.amountMinor, currency: answer.currency, reason: answer.reason });

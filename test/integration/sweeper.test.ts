@@ -34,7 +34,7 @@ before(async () => {
   pg = await startTestPostgres();
   scope.defer('close postgres', () => pg.close());
   // Wallet orders complete at once and every callback is lost: only a status query can tell.
-  fleet = await startSandboxFleet({ notifyUrl: () => 'http://127.0.0.1:9/lost', timeoutMs: 2_000, seed: 3, behaviour: { wallet_a: { callbacks: { lossRate: 1 } } } });
+  fleet = await startSandboxFleet({ notifyUrl: () => 'http://127.0.0.1:9/lost', timeoutMs: 2_000, seed: 3, behaviour: { wallet_a: { callbacks: { lossRate: 1 } }, wallet_b: { completionDelay: { kind: 'fixed', ms: 120_000 } } } });
   scope.defer('close fleet', () => fleet.close());
   adapters = Object.fromEntries(CHANNEL_IDS.map((id) => [id, createChannelAdapter(fleet.adapters[id])])) as Record<ChannelId, ChannelAdapter>;
 });
@@ -44,7 +44,7 @@ async function status(paymentId: string): Promise<string | undefined> {
   return (await pg.pool.query<{ status: string }>('SELECT status FROM payments WHERE payment_id = $1', [paymentId])).rows[0]?.status;
 }
 
-test('the sweeper repairs a wallet payment whose callback was lost, expires an unpaid one and fails one the channel never saw, all through the state machine', { timeout: 90_000 }, async () => {
+test('the sweeper repairs a wallet payment whose callback was lost, closes at the channel and expires an unpaid wallet order, expires an unpaid payment and fails one the channel never saw, all through the state machine', { timeout: 90_000 }, async () => {
   const prefix = uniqueName('sweep');
   const topics = prefixedTopics(prefix);
   const kafka = newKafka(bootstrap);
@@ -80,16 +80,26 @@ test('the sweeper repairs a wallet payment whose callback was lost, expires an u
   // 3. A payment created an hour ago and never paid.
   const unpaid = `${prefix}-unpaid`;
   await facts(unpaid, 'CARD', 'acq_alpha', now - 3_600_000, ['routed']);
-  await waitFor(async () => (await status(wallet)) === 'PROCESSING' && (await status(lost)) === 'SUBMITTED' && (await status(unpaid)) === 'ROUTED', { timeoutMs: 30_000, message: () => 'the three payments in the read model' });
+  // 4. A wallet_b order opened an hour ago that the payer never paid: still open at the channel.
+  const open = `${prefix}-open`;
+  const opened = await adapters.wallet_b.createPayment({ paymentId: open, attemptId: `${open}:1`, amountMinor: 2_500n, currency: 'EUR', instrument: { kind: 'wallet' } });
+  assert.equal(opened.status, 'pending');
+  await facts(open, 'WALLET_A', 'wallet_b', now - 3_600_000, ['routed', 'assessed'], { status: 'PENDING', channelReference: opened.status === 'pending' ? opened.channelReference : null });
+  await waitFor(async () => (await status(wallet)) === 'PROCESSING' && (await status(lost)) === 'SUBMITTED' && (await status(unpaid)) === 'ROUTED' && (await status(open)) === 'PROCESSING', { timeoutMs: 30_000, message: () => 'the four payments in the read model' });
   await waitFor(() => fleet.sandboxes.wallet_a.journal.payment(`${wallet}:1`)?.state === 'approved', { timeoutMs: 10_000, message: () => 'the wallet payment to complete at the channel' });
 
   const sweeper = await startSweeper({ kafka, codec, pool: pg.pool, adapters, logger, expiryMs: 30 * 60_000, topic: topics.inputs.repairs, schedule: '0 0 1 1 *', deadlinesMs: { wallet_a: 0, acq_alpha: 0 } });
   scope.defer('stop sweeper', () => sweeper.stop());
   const swept = await sweeper.runOnce();
   assert.equal(swept.ran, true);
-  assert.deepEqual(swept.repairs.map((r) => [r.paymentId, r.kind, r.channelStatus]).sort(), [[lost, 'CHANNEL_STATUS', 'NOT_FOUND'], [unpaid, 'EXPIRE', null], [wallet, 'CHANNEL_STATUS', 'APPROVED']].sort());
+  assert.deepEqual(swept.repairs.map((r) => [r.paymentId, r.kind, r.channelStatus]).sort(), [[lost, 'CHANNEL_STATUS', 'NOT_FOUND'], [open, 'EXPIRE', 'PENDING'], [unpaid, 'EXPIRE', null], [wallet, 'CHANNEL_STATUS', 'APPROVED']].sort());
 
-  await waitFor(async () => (await status(wallet)) === 'SUCCEEDED' && (await status(lost)) === 'FAILED' && (await status(unpaid)) === 'EXPIRED', { timeoutMs: 30_000, message: () => 'the repairs applied by the result processor' });
+  await waitFor(async () => (await status(wallet)) === 'SUCCEEDED' && (await status(lost)) === 'FAILED' && (await status(unpaid)) === 'EXPIRED' && (await status(open)) === 'EXPIRED', { timeoutMs: 30_000, message: () => 'the repairs applied by the result processor' });
+  const closed = fleet.sandboxes.wallet_b.journal.payment(`${open}:1`);
+  assert.deepEqual([closed?.state, closed?.declineReason], ['declined', 'merchant_closed'], 'the expired order was closed at the channel: it can no longer be paid');
+  // Closing an order that was paid meanwhile answers with the payment instead.
+  const paidClose = await adapters.wallet_a.cancelPayment?.({ attemptId: `${wallet}:1` });
+  assert.equal(paidClose?.status, 'approved');
   const history = await pg.pool.query<{ event_type: string; input_id: string }>('SELECT event_type, input_id FROM payment_status_history WHERE payment_id = $1 ORDER BY sequence DESC LIMIT 1', [wallet]);
   assert.equal(history.rows[0]?.event_type, 'SUCCEEDED');
   assert.match(history.rows[0]?.input_id ?? '', /^repair:/, 'the success came from the sweeper');

@@ -31,6 +31,7 @@ function declineCode(reason: SandboxDeclineReason | null): string | null {
     case 'expired_card':
       return '54';
     case 'payer_cancelled':
+    case 'merchant_closed':
       return '17';
     default: {
       const unreachable: never = reason;

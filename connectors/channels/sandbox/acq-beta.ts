@@ -33,6 +33,7 @@ function refusalCode(reason: SandboxDeclineReason | null): string | null {
     case 'expired_card':
       return 'EXP';
     case 'payer_cancelled':
+    case 'merchant_closed':
       return 'CAN';
     default: {
       const unreachable: never = reason;

@@ -10,7 +10,8 @@ import { JOURNAL_ENTRIES_MAX } from './limits.ts';
 export type PaymentState = 'pending' | 'approved' | 'declined';
 
 /** Our own decline reasons; each protocol writes them in its own words. */
-export type SandboxDeclineReason = 'insufficient_funds' | 'do_not_honour' | 'expired_card' | 'payer_cancelled';
+/** `merchant_closed`: the merchant (paystream) closed an unpaid wallet order; it can no longer be paid. */
+export type SandboxDeclineReason = 'insufficient_funds' | 'do_not_honour' | 'expired_card' | 'payer_cancelled' | 'merchant_closed';
 
 export interface PaymentEntry {
   kind: 'payment';

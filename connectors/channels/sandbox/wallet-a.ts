@@ -29,7 +29,7 @@ function tradeState(p: PaymentEntry): string {
     case 'pending':
       return 'NOTPAY';
     case 'declined':
-      return 'PAYERROR';
+      return p.declineReason === 'merchant_closed' ? 'CLOSED' : 'PAYERROR';
     case 'approved':
       return p.refundedMinor > 0n ? 'REFUND' : 'SUCCESS';
     default: {
@@ -147,6 +147,19 @@ export function registerWalletA(app: FastifyInstance, ctx: SandboxContext, crede
       guarded(req, () => {
         const entry = ctx.journal.paymentOrClose(id(req.params as Fields, 'no'));
         return entry === undefined ? error(404, 'ORDER_NOT_EXIST', 'order does not exist') : answer(200, orderBody(entry));
+      }),
+    ),
+  );
+
+  // Closes an unpaid order so it can no longer be paid; an unknown id is closed for good too.
+  app.post('/v3/orders/out-trade-no/:no/close', (req, reply) =>
+    ctx.apiCall(reply, unavailable, () =>
+      guarded(req, () => {
+        const entry = ctx.journal.paymentOrClose(id(req.params as Fields, 'no'));
+        if (entry === undefined) return answer(200, JSON.stringify({ closed: true }));
+        if (entry.state === 'approved') return error(400, 'ORDER_PAID', 'order already paid');
+        ctx.journal.complete(entry.reference, 'declined', 'merchant_closed', 0n, ctx.clock.nowMs());
+        return answer(200, JSON.stringify({ closed: true }));
       }),
     ),
   );

@@ -57,7 +57,7 @@ function tradeFields(p: PaymentEntry, ctx: SandboxContext): Record<string, strin
     refund_amount: major(p.refundedMinor, p.currency),
     currency: p.currency,
     gmt_payment: p.state === 'approved' && p.completedAtMs !== null ? localDateTime(p.completedAtMs, WALLET_B_TIME_ZONE_OFFSET_MINUTES) : '',
-    close_reason: p.declineReason === null ? '' : 'BUYER_CANCELLED',
+    close_reason: p.declineReason === null ? '' : p.declineReason === 'merchant_closed' ? 'MERCHANT_CLOSED' : 'BUYER_CANCELLED',
     gmt_create: localDateTime(p.createdAtMs, WALLET_B_TIME_ZONE_OFFSET_MINUTES),
     seller_id: ctx.name,
   };
@@ -110,6 +110,15 @@ export function registerWalletB(app: FastifyInstance, ctx: SandboxContext, crede
     return entry === undefined ? failed('40004', 'Business Failed', 'ACQ.TRADE_NOT_EXIST') : ok(tradeFields(entry, ctx));
   };
 
+  /** Closes an unpaid trade so it can no longer be paid; an unknown id is closed for good too. */
+  const close = (f: Fields): Answer => {
+    const entry = ctx.journal.paymentOrClose(id(f, 'out_trade_no'));
+    if (entry === undefined) return ok({ out_trade_no: id(f, 'out_trade_no') });
+    if (entry.state === 'approved') return failed('40004', 'Business Failed', 'ACQ.TRADE_STATUS_ERROR');
+    ctx.journal.complete(entry.reference, 'declined', 'merchant_closed', 0n, ctx.clock.nowMs());
+    return ok({ out_trade_no: entry.requestId, trade_no: entry.reference });
+  };
+
   const refund = (f: Fields): Answer => {
     const cur = currency(f, 'currency');
     const r = { requestId: id(f, 'out_request_no'), paymentReference: id(f, 'trade_no'), amountMinor: majorAmount(f, 'refund_amount', cur), currency: cur };
@@ -138,6 +147,8 @@ export function registerWalletB(app: FastifyInstance, ctx: SandboxContext, crede
           return query(f);
         case 'wallet.trade.refund':
           return refund(f);
+        case 'wallet.trade.close':
+          return close(f);
         default:
           return failed('40002', 'Invalid Arguments', 'isv.invalid-method');
       }

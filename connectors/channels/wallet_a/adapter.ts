@@ -4,7 +4,7 @@
  */
 import { badSignature, malformed, settle } from '../outcome.ts';
 import { incomingHeader } from '../http.ts';
-import { ChannelError, type ChannelAdapter, type NotificationAck, type NotificationVerification, type PaymentResult, type RefundResult, type StatusResult } from '../types.ts';
+import { ChannelError, type CancelResult, type ChannelAdapter, type NotificationAck, type NotificationVerification, type PaymentResult, type RefundResult, type StatusResult } from '../types.ts';
 import { parseJsonObject, verifyWalletASignature, WalletAClient, type WalletAConfig } from './client.ts';
 import { WALLET_A_NOTIFICATION_BYTES_MAX } from './limits.ts';
 import { parseWalletAStatement } from './statement.ts';
@@ -63,6 +63,20 @@ export function createWalletAAdapter(config: WalletAConfig): ChannelAdapter {
         const answer = await client.call('GET', `/v3/orders/out-trade-no/${encodeURIComponent(query.attemptId)}`, undefined, options);
         if (answer.statusCode === 404) return { status: 'not_found' };
         return fromOrder(answer.json, query.attemptId);
+      }),
+    cancelPayment: (query, options) =>
+      settle(async (): Promise<CancelResult> => {
+        try {
+          await client.call('POST', `/v3/orders/out-trade-no/${encodeURIComponent(query.attemptId)}/close`, '{}', options);
+          return { status: 'cancelled' };
+        } catch (err) {
+          // Paid before it could be closed: the payment's state is the answer.
+          if (!(err instanceof ChannelError) || err.code !== 'invalid_request') throw err;
+          const answer = await client.call('GET', `/v3/orders/out-trade-no/${encodeURIComponent(query.attemptId)}`, undefined, options);
+          const state = fromOrder(answer.json, query.attemptId);
+          if (state.status === 'approved' || state.status === 'declined') return state;
+          throw err;
+        }
       }),
     refund: (request, options) =>
       settle(async (): Promise<RefundResult> => {

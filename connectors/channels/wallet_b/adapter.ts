@@ -3,7 +3,7 @@
  * arrives as a signed form notification (answered with the literal body `success`) or by query.
  */
 import { failed, malformed, rejected, settle } from '../outcome.ts';
-import { ChannelError, type ChannelAdapter, type NotificationAck, type NotificationVerification, type PaymentResult, type RefundResult, type StatusResult } from '../types.ts';
+import { ChannelError, type CancelResult, type ChannelAdapter, type NotificationAck, type NotificationVerification, type PaymentResult, type RefundResult, type StatusResult } from '../types.ts';
 import { parseLocalDateTime } from '../statement-text.ts';
 import { verifiedForm, WALLET_B_OFFSET_MINUTES, WalletBClient, type WalletBConfig } from './client.ts';
 import { WALLET_B_NOTIFICATION_BYTES_MAX } from './limits.ts';
@@ -67,6 +67,17 @@ export function createWalletBAdapter(config: WalletBConfig): ChannelAdapter {
           return failed(rejected('wallet_b', 200, answer.subCode));
         }
         return fromTrade(answer.form, query.attemptId);
+      }),
+    cancelPayment: (query, options) =>
+      settle(async (): Promise<CancelResult> => {
+        const answer = await client.call('wallet.trade.close', { out_trade_no: query.attemptId }, options);
+        if (answer.ok) return { status: 'cancelled' };
+        // Paid before it could be closed: the trade's state is the answer.
+        const trade = await client.call('wallet.trade.query', { out_trade_no: query.attemptId }, options);
+        if (!trade.ok) return failed(rejected('wallet_b', 200, answer.subCode));
+        const state = fromTrade(trade.form, query.attemptId);
+        if (state.status === 'approved' || state.status === 'declined') return state;
+        return failed(rejected('wallet_b', 200, answer.subCode));
       }),
     refund: (request, options) =>
       settle(async (): Promise<RefundResult> => {
