@@ -91,15 +91,7 @@ export function begin(payment: Pick<PaymentAssessed, 'channelId' | 'fallbackChan
 /** After a create call on the current attempt returned `result`. */
 export function afterCreate(progress: PaymentProgress, result: PaymentResult, _usable: Usable): Decision {
   const channelId = currentChannel(progress);
-  const line = (status: AttemptStatus, extra: Partial<AttemptLine> = {}): AttemptLine => ({
-    attemptNumber: progress.attemptNumber,
-    channelId,
-    status,
-    channelReference: null,
-    declineCode: null,
-    errorCode: null,
-    ...extra,
-  });
+  const line = lineOf(progress, channelId);
   switch (result.status) {
     case 'approved':
       return finish(progress, line('APPROVED', { channelReference: result.channelReference }), 'APPROVED');
@@ -126,15 +118,7 @@ export function afterCreate(progress: PaymentProgress, result: PaymentResult, _u
 /** After a status query on the current (ambiguous) attempt returned `result`. */
 export function afterQuery(progress: PaymentProgress, result: StatusResult, usable: Usable): Decision {
   const channelId = currentChannel(progress);
-  const line = (status: AttemptStatus, extra: Partial<AttemptLine> = {}): AttemptLine => ({
-    attemptNumber: progress.attemptNumber,
-    channelId,
-    status,
-    channelReference: null,
-    declineCode: null,
-    errorCode: null,
-    ...extra,
-  });
+  const line = lineOf(progress, channelId);
   switch (result.status) {
     case 'approved':
     case 'refunded':
@@ -166,6 +150,19 @@ export function afterQuery(progress: PaymentProgress, result: StatusResult, usab
       throw new Error(`unknown status result ${JSON.stringify(unreachable)}`);
     }
   }
+}
+
+/** Builds the current attempt's lines: its number and channel, the rest given or empty. */
+function lineOf(progress: PaymentProgress, channelId: ChannelId) {
+  return (status: AttemptStatus, extra: Partial<AttemptLine> = {}): AttemptLine => ({
+    attemptNumber: progress.attemptNumber,
+    channelId,
+    status,
+    channelReference: null,
+    declineCode: null,
+    errorCode: null,
+    ...extra,
+  });
 }
 
 function currentChannel(progress: PaymentProgress): ChannelId {
