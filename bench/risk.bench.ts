@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import * as hdr from 'hdr-histogram-js';
-import { createKafka, type Kafka } from '../lib/kafka.ts';
+import { createKafka } from '../lib/kafka.ts';
 import { createLogger } from '../lib/logger.ts';
 import { createRedis } from '../lib/redis.ts';
 import { startRedis } from '../ops/embedded/redis.ts';
@@ -22,6 +22,7 @@ import { createProcessor } from '../streams/runtime/processor.ts';
 import { createRiskProcessor } from '../streams/risk/processor.ts';
 import { DEFAULT_RULES } from '../streams/risk/rules.ts';
 import { startEmbedded } from './lib/brokers.ts';
+import { countOutputs } from './lib/outputs.ts';
 import { recordFigure } from './lib/result.ts';
 
 const RUNS = 3;
@@ -33,19 +34,6 @@ const TARGET_P99_MS = 5;
 const RUN_TIMEOUT_MS = 180_000;
 const GROUP = { sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, heartbeatIntervalMs: 1_000, maxWaitTimeMs: 50 };
 
-async function countOutputs(kafka: Kafka, topic: string, count: number, groupId: string): Promise<void> {
-  const reader = kafka.consumer({ groupId, maxWaitTimeInMs: 50, readUncommitted: false });
-  await reader.connect();
-  await reader.subscribe({ topic, fromBeginning: true });
-  let seen = 0;
-  const startedMs = Date.now();
-  await reader.run({ eachBatch: async ({ batch }) => void (seen += batch.messages.length) });
-  while (seen < count) {
-    if (Date.now() - startedMs > RUN_TIMEOUT_MS) throw new Error(`${topic}: ${seen} of ${count} in ${RUN_TIMEOUT_MS} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  await reader.disconnect();
-}
 
 function routed(run: number, i: number): PaymentRouted {
   const customer = i % 3_000;
@@ -88,7 +76,7 @@ async function main(): Promise<void> {
         full.recordValue(Math.max(1, Math.round(ms * 1000)));
       }, runtime: { group: GROUP } });
       await risk.start();
-      await countOutputs(kafka, t('assessed'), PAYMENTS, `bench-reader-assessed-${run}`);
+      await countOutputs(kafka, t('assessed'), PAYMENTS, `bench-reader-assessed-${run}`, RUN_TIMEOUT_MS, 50);
       const riskSeconds = (performance.now() - firstMs) / 1000;
       await risk.stop();
 
@@ -98,7 +86,7 @@ async function main(): Promise<void> {
         return Promise.resolve([{ topic: t('copied'), key: record.key, value: record.value }]);
       } });
       await copy.start();
-      await countOutputs(kafka, t('copied'), PAYMENTS, `bench-reader-copied-${run}`);
+      await countOutputs(kafka, t('copied'), PAYMENTS, `bench-reader-copied-${run}`, RUN_TIMEOUT_MS, 50);
       const copySeconds = (performance.now() - firstCopiedMs) / 1000;
       await copy.stop();
 
@@ -118,7 +106,7 @@ async function main(): Promise<void> {
         }));
         await producer.send({ topic: t('paced'), acks: 1, messages });
       }
-      await countOutputs(kafka, t('paced-out'), total, `bench-reader-paced-${run}`);
+      await countOutputs(kafka, t('paced-out'), total, `bench-reader-paced-${run}`, RUN_TIMEOUT_MS, 50);
       await pacedRisk.stop();
       await producer.disconnect();
       runs.push({ value: PAYMENTS / riskSeconds, baseline: PAYMENTS / copySeconds, p99AtRateMs: paced.getValueAtPercentile(99) / 1000, p50AtRateMs: paced.getValueAtPercentile(50) / 1000, p99FullSpeedMs: full.getValueAtPercentile(99) / 1000, riskSeconds, copySeconds });

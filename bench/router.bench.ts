@@ -8,7 +8,7 @@
  */
 import { Registry } from 'prom-client';
 import * as hdr from 'hdr-histogram-js';
-import { createKafka, type Kafka } from '../lib/kafka.ts';
+import { createKafka } from '../lib/kafka.ts';
 import { createLogger } from '../lib/logger.ts';
 import { startSchemaRegistry } from '../ops/embedded/schema-registry/index.ts';
 import { AvroCodec } from '../schemas/codec.ts';
@@ -24,6 +24,7 @@ import type { RuleSet } from '../streams/router/rules.ts';
 import { writeRules } from '../streams/router/store.ts';
 import { testArm, testCreate, testRule } from '../streams/router/testing.ts';
 import { startEmbedded } from './lib/brokers.ts';
+import { countOutputs } from './lib/outputs.ts';
 import { recordFigure } from './lib/result.ts';
 
 /** Five runs: the machine is shared and the copy baseline swings with it. */
@@ -34,19 +35,6 @@ const RUN_TIMEOUT_MS = 180_000;
 const GROUP = { sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, heartbeatIntervalMs: 1_000, maxWaitTimeMs: 100 };
 const METHODS = ['CARD', 'CARD', 'CARD', 'WALLET_A', 'WALLET_B', 'BANK'] as const;
 
-async function countOutputs(kafka: Kafka, topic: string, count: number, groupId: string): Promise<void> {
-  const reader = kafka.consumer({ groupId, maxWaitTimeInMs: 100, readUncommitted: false });
-  await reader.connect();
-  await reader.subscribe({ topic, fromBeginning: true });
-  let seen = 0;
-  const startedMs = Date.now();
-  await reader.run({ eachBatch: async ({ batch }) => void (seen += batch.messages.length) });
-  while (seen < count) {
-    if (Date.now() - startedMs > RUN_TIMEOUT_MS) throw new Error(`${topic}: ${seen} of ${count} in ${RUN_TIMEOUT_MS} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  await reader.disconnect();
-}
 
 /**
  * What one record costs the handler side in-process: Avro decode, decide, Avro encode, over the
@@ -119,7 +107,7 @@ async function main(): Promise<void> {
         runtime: { partitionsConcurrent: PARTITIONS, group: GROUP },
       });
       await router.start();
-      await countOutputs(kafka, t('routed'), PAYMENTS, `bench-reader-routed-${run}`);
+      await countOutputs(kafka, t('routed'), PAYMENTS, `bench-reader-routed-${run}`, RUN_TIMEOUT_MS, 100);
       const routerSeconds = (performance.now() - firstRoutedMs) / 1000;
       const handle = await handlingTimes(encoded, router.rules(), codec, t('routed'));
       await router.stop();
@@ -133,7 +121,7 @@ async function main(): Promise<void> {
         },
       });
       await copy.start();
-      await countOutputs(kafka, t('copied'), PAYMENTS, `bench-reader-copied-${run}`);
+      await countOutputs(kafka, t('copied'), PAYMENTS, `bench-reader-copied-${run}`, RUN_TIMEOUT_MS, 100);
       const copySeconds = (performance.now() - firstCopiedMs) / 1000;
       await copy.stop();
       runs.push({ value: PAYMENTS / routerSeconds, baseline: PAYMENTS / copySeconds, p99Ms: histogram.getValueAtPercentile(99) / 1000, p99HandleMs: handle.p99Ms, p50Ms: histogram.getValueAtPercentile(50) / 1000, routerSeconds, copySeconds });
