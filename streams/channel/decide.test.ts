@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { afterCreate, afterQuery, attemptId, begin, routedChannels, type Decision, type Step } from './decide.ts';
+import { afterCreate, afterQuery, afterRefusal, attemptId, begin, routedChannels, type Decision, type Step } from './decide.ts';
 import { ChannelError, CHANNEL_IDS, type ChannelId, type PaymentResult, type StatusResult } from '../../connectors/channels/types.ts';
 import { STATUS_QUERIES_MAX } from './limits.ts';
 
@@ -36,6 +36,17 @@ test('decide drops unknown and repeated channels from the routed list', () => {
 test('decide skips a channel that is switched off or whose breaker is open', () => {
   const d = begin(base, (id) => id !== 'acq_alpha');
   assert.deepEqual(d.next, { kind: 'create', channelId: 'acq_beta', attemptNumber: 2 });
+});
+
+test('decide skips a channel whose gate refused the create, recording nothing, as if it had been unusable from the start', () => {
+  const first = begin(base, all);
+  const alphaDown = (id: ChannelId): boolean => id !== 'acq_alpha';
+  const next = afterRefusal(first.progress, alphaDown);
+  assert.deepEqual(next.record, []);
+  assert.deepEqual(next.next, { kind: 'create', channelId: 'acq_beta', attemptNumber: 2 });
+  assert.deepEqual(next.next, begin(base, alphaDown).next, 'the same step begin takes when alpha is unusable at the start');
+  const none = afterRefusal(first.progress, () => false);
+  assert.deepEqual(none.next, { kind: 'give_up', reason: 'no_channel_available' });
 });
 
 test('decide records an approval, a decline and a pending result as final', () => {

@@ -115,6 +115,16 @@ export function afterCreate(progress: PaymentProgress, result: PaymentResult, _u
   }
 }
 
+/**
+ * After the gate refused to send the current attempt's create (the channel was switched off or its
+ * breaker opened while the create waited for a slot): this call sent nothing, so the channel is
+ * skipped exactly as `begin` skips a channel that is unusable when the payment starts, with no
+ * line recorded and a gap left in the attempt numbers.
+ */
+export function afterRefusal(progress: PaymentProgress, usable: Usable): Decision {
+  return failOver(progress, usable, 'no_channel_available');
+}
+
 /** After a status query on the current (ambiguous) attempt returned `result`. */
 export function afterQuery(progress: PaymentProgress, result: StatusResult, usable: Usable): Decision {
   const channelId = currentChannel(progress);

@@ -2,14 +2,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChannelId } from '../../connectors/channels/types.ts';
 import type { PaymentAssessed } from '../../schemas/types.ts';
-import { CLOSED, type BreakerOptions } from './breaker.ts';
+import type { BreakerOptions } from './breaker.ts';
 import { executePayment } from './execute.ts';
-import { ChannelGate, Semaphore } from './gate.ts';
+import { ChannelGate } from './gate.ts';
+import { AdaptiveSemaphore } from './concurrency.ts';
 import { ChannelSwitches } from './switches.ts';
 import { fakeChannel, type FakeChannel, type Script } from './testing/fake-channel.ts';
 import { STATUS_QUERIES_MAX } from './limits.ts';
+import { waitFor } from '../../test/helpers/wait.ts';
 
-const breaker: BreakerOptions = { windowMs: 10_000, buckets: 10, callsMin: 4, failureRateOpen: 0.5, cooldownMs: 1_000, probesMax: 1, probeSuccessesToClose: 1 };
+const breaker: BreakerOptions = { windowMs: 10_000, buckets: 10, callsMin: 4, failureRateOpen: 0.5, cooldownMs: 100 };
 
 function payment(id: string, over: Partial<PaymentAssessed> = {}): PaymentAssessed {
   return {
@@ -38,7 +40,7 @@ function setup(scripts: Partial<Record<ChannelId, (attemptId: string) => Script>
   const gates: Partial<Record<ChannelId, ChannelGate>> = {};
   for (const [id, script] of Object.entries(scripts) as [ChannelId, (a: string) => Script][]) {
     adapters[id] = fakeChannel(id, script);
-    gates[id] = new ChannelGate({ channelId: id, inFlightMax: 2, switches, clock, breaker });
+    gates[id] = new ChannelGate({ channelId: id, inFlightMax: 2, switches, breaker });
   }
   return { switches, clock, adapters, gates, nowMs };
 }
@@ -106,16 +108,28 @@ test('an outage opens the breaker, traffic fails over without calling the channe
   let down = true;
   const s = setup({ acq_alpha: () => (down ? 'unavailable' : 'approve'), acq_beta: () => 'approve' });
   for (let i = 0; i < 4; i += 1) await executePayment(payment(`q${i}`), s, s.clock);
-  assert.equal(s.gates.acq_alpha?.breaker.kind, 'open');
+  assert.equal(s.gates.acq_alpha?.breaker, 'open');
   const callsBefore = s.adapters.acq_alpha?.creates.length;
   const skipped = await executePayment(payment('q-open'), s, s.clock);
   assert.deepEqual(skipped.attempts.map((a) => [a.channelId, a.status]), [['acq_beta', 'APPROVED']]);
   assert.equal(s.adapters.acq_alpha?.creates.length, callsBefore);
   down = false;
-  s.nowMs.value = 1_000;
+  await waitFor(() => s.gates.acq_alpha?.breaker === 'half_open', { timeoutMs: 5_000, message: () => 'the breaker half-open after its cool-down' });
   const probe = await executePayment(payment('q-probe'), s, s.clock);
-  assert.deepEqual(probe.attempts.map((a) => a.channelId), ['acq_alpha']);
-  assert.deepEqual(s.gates.acq_alpha?.breaker, CLOSED);
+  assert.deepEqual(probe.attempts.map((a) => [a.channelId, a.status]), [['acq_alpha', 'APPROVED']]);
+  assert.equal(s.gates.acq_alpha?.breaker, 'closed');
+});
+
+test('creates queued behind the channel limit when the breaker opens are not sent: they fail over, recording nothing on the failed channel', async () => {
+  const s = setup({ acq_alpha: () => 'unavailable', acq_beta: () => 'approve' });
+  const runs = await Promise.all(Array.from({ length: 12 }, (_, i) => executePayment(payment(`b${i}`), s, s.clock)));
+  assert.equal(s.gates.acq_alpha?.breaker, 'open');
+  const onAlpha = runs.filter((r) => r.attempts.some((a) => a.channelId === 'acq_alpha'));
+  // inFlightMax 2 and callsMin 4: the limit halves on the first failures, so only a few creates
+  // meet the outage before the breaker opens; every other payment goes to beta as attempt 2.
+  assert.ok(onAlpha.length >= 4 && onAlpha.length <= 5, `${onAlpha.length} payments met the outage`);
+  assert.equal(s.adapters.acq_alpha?.creates.length, onAlpha.length);
+  for (const r of runs.filter((x) => !onAlpha.includes(x))) assert.deepEqual(r.attempts.map((a) => [a.attemptNumber, a.channelId, a.status]), [[2, 'acq_beta', 'APPROVED']]);
 });
 
 test('executor gives up without calls for a payment risk did not approve', async () => {
@@ -125,20 +139,56 @@ test('executor gives up without calls for a payment risk did not approve', async
   assert.deepEqual(s.adapters.acq_alpha?.creates, []);
 });
 
-test('a channel semaphore holds calls past its limit until one finishes', async () => {
-  const sem = new Semaphore(2);
+test('the channel limit holds calls past it until one finishes, in arrival order', async () => {
+  const sem = new AdaptiveSemaphore({ initial: 2, max: 8 });
   await sem.acquire();
   await sem.acquire();
-  let third = false;
-  const waiting = sem.acquire().then(() => {
-    third = true;
-  });
+  const order: number[] = [];
+  const third = sem.acquire().then(() => order.push(3));
+  const fourth = sem.acquire().then(() => order.push(4));
   await Promise.resolve();
-  assert.equal(third, false);
-  assert.equal(sem.waiting, 1);
-  sem.release();
-  await waiting;
-  assert.equal(third, true);
+  assert.deepEqual(order, []);
+  assert.equal(sem.waiting, 2);
+  sem.release(undefined);
+  await third;
+  assert.deepEqual(order, [3]);
+  assert.equal(sem.limit, 2, 'a call without an answer teaches nothing');
+  sem.release(true);
+  await fourth;
+  assert.deepEqual(order, [3, 4]);
+  assert.equal(sem.limit, 3, 'a healthy answer while calls queued raises the limit by one');
+});
+
+test('the channel limit halves on an unhealthy answer, never below one, and grows back only while calls queue', async () => {
+  const sem = new AdaptiveSemaphore({ initial: 8, max: 10 });
+  for (let i = 0; i < 8; i += 1) await sem.acquire();
+  sem.release(false);
+  assert.equal(sem.limit, 4);
+  sem.release(false);
+  sem.release(false);
+  sem.release(false);
+  assert.equal(sem.limit, 1);
+  assert.equal(sem.inUse, 4);
+  const queued = sem.acquire();
+  sem.release(true);
+  sem.release(true);
+  sem.release(true);
+  assert.equal(sem.limit, 3, 'the two answers that found a call queued raised the limit, the third did not');
+  await queued;
+  assert.equal(sem.inUse, 2);
+  sem.release(true);
+  assert.equal(sem.limit, 3, 'nothing queued: no reason to grow');
+  sem.release(true);
+  for (let i = 0; i < 30; i += 1) {
+    const held = sem.limit;
+    for (let k = 0; k < held; k += 1) await sem.acquire();
+    const waiting = sem.acquire();
+    sem.release(true);
+    await waiting;
+    for (let k = 0; k < held; k += 1) sem.release(true);
+  }
+  assert.equal(sem.inUse, 0);
+  assert.equal(sem.limit, 10, 'capped at the ceiling');
 });
 
 test('calls for different payments run concurrently up to the channel limit', async () => {

@@ -6,7 +6,7 @@
  */
 import type { ChannelAdapter, ChannelId } from '../../connectors/channels/types.ts';
 import type { PaymentAssessed, PaymentAttempt } from '../../schemas/types.ts';
-import { afterCreate, afterQuery, attemptId, begin, type AttemptLine, type Decision, type Step } from './decide.ts';
+import { afterCreate, afterQuery, afterRefusal, attemptId, begin, type AttemptLine, type Decision, type Step } from './decide.ts';
 import type { ChannelGate } from './gate.ts';
 import { CREATE_TIMEOUT_MS, QUERY_TIMEOUT_MS, STATUS_QUERIES_MAX, CHANNELS_PER_PAYMENT_MAX } from './limits.ts';
 
@@ -51,7 +51,7 @@ export async function executePayment(payment: PaymentAssessed, channels: Executo
           { timeoutMs: channels.createTimeoutMs ?? CREATE_TIMEOUT_MS },
         ),
       );
-      decision = afterCreate(decision.progress, result, usable);
+      decision = result.status === 'refused' ? afterRefusal(decision.progress, usable) : afterCreate(decision.progress, result, usable);
     } else {
       const result = await gate.query(() => adapter.queryStatus({ attemptId: id }, { timeoutMs: channels.queryTimeoutMs ?? QUERY_TIMEOUT_MS }));
       decision = afterQuery(decision.progress, result, usable);

@@ -1,46 +1,14 @@
 /**
  * Everything that stands between the executor and one channel: the kill switch, the circuit
- * breaker and the in-flight limit. A create goes through all three; a status query skips the
- * switch and the breaker (it resolves money that may already have moved, so it must not be
- * refused) but still counts against the in-flight limit and still teaches the breaker.
+ * breaker (`breaker.ts`, opossum) and the in-flight limit (adaptive, `concurrency.ts`). A create
+ * goes through all three; a status query skips the switch and the breaker (it resolves money that
+ * may already have moved, so it must not be refused) but still takes a slot and teaches the limit.
  */
 import type { ChannelId, PaymentResult, StatusResult } from '../../connectors/channels/types.ts';
-import { ChannelError } from '../../connectors/channels/types.ts';
-import { CLOSED, isCallable, recordOutcome, releaseWithoutOutcome, tryAcquire, type BreakerOptions, type BreakerState, DEFAULT_BREAKER_OPTIONS } from './breaker.ts';
+import { ChannelBreaker, DEFAULT_BREAKER_OPTIONS, type BreakerKind, type BreakerOptions } from './breaker.ts';
 import type { ChannelSwitches } from './switches.ts';
-
-/** Bounds calls in flight; waiters are served in arrival order. */
-export class Semaphore {
-  #free: number;
-  readonly #waiters: (() => void)[] = [];
-
-  constructor(permits: number) {
-    this.#free = permits;
-  }
-
-  async acquire(): Promise<void> {
-    if (this.#free > 0) {
-      this.#free -= 1;
-      return;
-    }
-    await new Promise<void>((resolve) => this.#waiters.push(resolve));
-  }
-
-  release(): void {
-    const next = this.#waiters.shift();
-    if (next !== undefined) next();
-    else this.#free += 1;
-  }
-
-  get waiting(): number {
-    return this.#waiters.length;
-  }
-
-  /** Permits taken (calls in flight). */
-  inUse(permits: number): number {
-    return permits - this.#free;
-  }
-}
+import { AdaptiveSemaphore } from './concurrency.ts';
+import { CALLS_IN_FLIGHT_INITIAL } from './limits.ts';
 
 /** Whether an answer says the channel is healthy: declines and not-found are healthy answers. */
 export function healthyAnswer(result: PaymentResult | StatusResult): boolean {
@@ -62,85 +30,91 @@ export function healthyAnswer(result: PaymentResult | StatusResult): boolean {
   }
 }
 
+/** A create the gate did not send: the channel was switched off or its breaker open by then. */
+export interface GateRefusal {
+  status: 'refused';
+  reason: 'switched_off' | 'circuit_open';
+}
+
 export interface GateOptions {
   channelId: ChannelId;
   inFlightMax: number;
+  /** Calls allowed before the channel answered anything (the adaptive limit's start). */
+  inFlightInitial?: number;
   switches: ChannelSwitches;
-  clock: { nowMs(): number };
   breaker?: Readonly<BreakerOptions>;
-  onBreakerChange?: (channelId: ChannelId, state: BreakerState) => void;
+  onBreakerChange?: (channelId: ChannelId, kind: BreakerKind) => void;
 }
 
 export class ChannelGate {
   readonly channelId: ChannelId;
-  readonly #options: GateOptions;
-  readonly #slots: Semaphore;
-  #breaker: BreakerState = CLOSED;
+  readonly #switches: ChannelSwitches;
+  readonly #slots: AdaptiveSemaphore;
+  readonly #breaker: ChannelBreaker;
 
   constructor(options: GateOptions) {
     this.channelId = options.channelId;
-    this.#options = options;
-    this.#slots = new Semaphore(options.inFlightMax);
+    this.#switches = options.switches;
+    this.#slots = new AdaptiveSemaphore({ initial: Math.min(options.inFlightInitial ?? CALLS_IN_FLIGHT_INITIAL, options.inFlightMax), max: options.inFlightMax });
+    this.#breaker = new ChannelBreaker(options.channelId, options.breaker ?? DEFAULT_BREAKER_OPTIONS, (kind) => options.onBreakerChange?.(options.channelId, kind));
   }
 
-  get breaker(): BreakerState {
-    return this.#breaker;
+  get breaker(): BreakerKind {
+    return this.#breaker.kind;
   }
 
   get inFlight(): number {
-    return this.#slots.inUse(this.#options.inFlightMax);
+    return this.#slots.inUse;
+  }
+
+  /** The adaptive in-flight limit as learnt so far. */
+  get inFlightLimit(): number {
+    return this.#slots.limit;
   }
 
   get enabled(): boolean {
-    return this.#options.switches.enabled(this.channelId);
+    return this.#switches.enabled(this.channelId);
   }
 
   /** Whether a new create may be sent now (switch on, breaker not refusing). */
   usable(): boolean {
-    return this.#options.switches.enabled(this.channelId) && isCallable(this.#breaker, this.#options.clock.nowMs(), this.#breakerOptions());
+    return this.#switches.enabled(this.channelId) && this.#breaker.callable();
   }
 
-  /** A create through switch, breaker and slot; refused ones come back as surely-not-charged errors. */
-  async create(call: () => Promise<PaymentResult>): Promise<PaymentResult> {
-    if (!this.#options.switches.enabled(this.channelId)) return this.#refused('switched off');
-    const acquired = tryAcquire(this.#breaker, this.#options.clock.nowMs(), this.#breakerOptions());
-    this.#setBreaker(acquired.state);
-    if (!acquired.allowed) return this.#refused('circuit open');
-    return this.#run(call);
+  /**
+   * A create through switch, slot and breaker, or a refusal when this call sent nothing. The
+   * breaker is asked once the slot is taken: a create that queued behind calls which have since
+   * opened the breaker is refused rather than sent into the outage.
+   */
+  async create(call: () => Promise<PaymentResult>): Promise<PaymentResult | GateRefusal> {
+    if (!this.#switches.enabled(this.channelId)) return { status: 'refused', reason: 'switched_off' };
+    await this.#slots.acquire();
+    let healthy: boolean | undefined;
+    try {
+      const result = await this.#breaker.run(call, healthyAnswer);
+      if (result === 'refused') return { status: 'refused', reason: 'circuit_open' };
+      healthy = healthyAnswer(result);
+      return result;
+    } finally {
+      this.#slots.release(healthy);
+    }
   }
 
   /** A status query: never refused by switch or breaker. */
   async query(call: () => Promise<StatusResult>): Promise<StatusResult> {
-    return this.#run(call, false);
-  }
-
-  async #run<R extends PaymentResult | StatusResult>(call: () => Promise<R>, admitted = true): Promise<R> {
     await this.#slots.acquire();
-    let result: R | undefined;
+    let healthy: boolean | undefined;
     try {
-      result = await call();
+      const result = await call();
+      healthy = healthyAnswer(result);
       return result;
     } finally {
-      this.#slots.release();
-      if (result === undefined) {
-        if (admitted) this.#setBreaker(releaseWithoutOutcome(this.#breaker));
-      } else if (admitted || this.#breaker.kind === 'closed') {
-        this.#setBreaker(recordOutcome(this.#breaker, this.#options.clock.nowMs(), healthyAnswer(result), this.#breakerOptions()));
-      }
+      this.#slots.release(healthy);
     }
   }
 
-  #refused(why: string): PaymentResult {
-    return { status: 'error', charged: false, error: new ChannelError(this.channelId, 'channel_unavailable', `not sent: ${why}`, { charge: 'not_charged', retriable: false }) };
-  }
-
-  #breakerOptions(): Readonly<BreakerOptions> {
-    return this.#options.breaker ?? DEFAULT_BREAKER_OPTIONS;
-  }
-
-  #setBreaker(next: BreakerState): void {
-    const changed = next.kind !== this.#breaker.kind;
-    this.#breaker = next;
-    if (changed) this.#options.onBreakerChange?.(this.channelId, next);
+  /** Stops the breaker's timers. */
+  close(): void {
+    this.#breaker.shutdown();
   }
 }

@@ -37,7 +37,7 @@ export async function startHealthPublisher(options: { kafka: Kafka; codec: AvroC
         channelIds.flatMap((channelId) => {
           const gate = gates[channelId];
           if (gate === undefined) return [];
-          const report: ChannelHealth = { channelId, instanceId, breaker: BREAKER[gate.breaker.kind] ?? 'CLOSED', enabled: gate.enabled, inFlight: gate.inFlight, updatedAtMs: Date.now() };
+          const report: ChannelHealth = { channelId, instanceId, breaker: BREAKER[gate.breaker] ?? 'CLOSED', enabled: gate.enabled, inFlight: gate.inFlight, updatedAtMs: Date.now() };
           return [options.codec.encode(topic, 'ChannelHealth', report).then((value) => ({ key: `${channelId}/${instanceId}`, value }))];
         }),
       );

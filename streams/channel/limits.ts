@@ -28,6 +28,19 @@ export const QUERY_TIMEOUT_MS = 3_000;
  * throughput reach 2,000 attempts/s at 100 ms latency.
  */
 export const CALLS_IN_FLIGHT_PER_CHANNEL_MAX = 200;
+/**
+ * Calls in flight to a channel before it has answered anything (the adaptive limit's start, see
+ * concurrency.ts). Small enough that a channel found down on start meets only a few calls, below
+ * the breaker's own minimum of calls; healthy answers double it per round trip.
+ */
+export const CALLS_IN_FLIGHT_INITIAL = 4;
+/**
+ * Payments one executor handles at once per input partition (the runtime's keyConcurrency): each
+ * waits on a channel most of its time, so throughput is bounded by this over the channel's
+ * latency. With PARTITIONS_CONCURRENT_MAX partitions at once this is enough to fill
+ * CALLS_IN_FLIGHT_PER_CHANNEL_MAX.
+ */
+export const PAYMENTS_IN_FLIGHT_PER_PARTITION = 64;
 
 /** Breaker: width of the sliding window the failure rate is measured over. */
 export const BREAKER_WINDOW_MS = 10_000;
@@ -44,6 +57,8 @@ export const BREAKER_PROBES_MAX = 3;
 /** Breaker: probe successes that close a half-open breaker (any probe failure re-opens it). */
 export const BREAKER_PROBE_SUCCESSES_TO_CLOSE = 3;
 
+assert.ok(CALLS_IN_FLIGHT_INITIAL >= 1 && CALLS_IN_FLIGHT_INITIAL <= CALLS_IN_FLIGHT_PER_CHANNEL_MAX, 'the adaptive limit starts inside its range');
+assert.ok(CALLS_IN_FLIGHT_INITIAL < BREAKER_CALLS_MIN, 'a channel down on start meets fewer calls than the breaker needs to judge it');
 assert.ok(QUERY_TIMEOUT_MS <= CREATE_TIMEOUT_MS, 'a query is never slower than the create it resolves');
 assert.ok(BREAKER_WINDOW_MS % BREAKER_BUCKETS === 0, 'buckets divide the window evenly');
 assert.ok(BREAKER_FAILURE_RATE_OPEN > 0 && BREAKER_FAILURE_RATE_OPEN <= 1, 'a failure rate is a fraction');

@@ -1,12 +1,12 @@
 /** The executor's Prometheus metrics: breaker state per channel, attempts by status. */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { ChannelId } from '../../connectors/channels/types.ts';
-import type { BreakerKind, BreakerState } from './breaker.ts';
+import type { BreakerKind } from './breaker.ts';
 
 const BREAKER_KINDS: readonly BreakerKind[] = ['closed', 'open', 'half_open'];
 
 export interface ExecutorMetrics {
-  breakerChanged(channelId: ChannelId, state: BreakerState): void;
+  breakerChanged(channelId: ChannelId, kind: BreakerKind): void;
   attempt(channelId: string, status: string): void;
   outcome(end: string): void;
 }
@@ -35,7 +35,7 @@ export function createExecutorMetrics(registry: Registry, channelIds: readonly C
   };
   for (const id of channelIds) setBreaker(id, 'closed');
   return {
-    breakerChanged: (channelId, state) => setBreaker(channelId, state.kind),
+    breakerChanged: (channelId, kind) => setBreaker(channelId, kind),
     attempt: (channelId, status) => attempts.inc({ channel: channelId, status }),
     outcome: (end) => outcomes.inc({ end }),
   };

@@ -17,7 +17,7 @@ import type { ChannelSwitch, PaymentAssessed, PaymentAttempt } from '../../schem
 import type { BreakerOptions } from './breaker.ts';
 import { executePayment } from './execute.ts';
 import { ChannelGate } from './gate.ts';
-import { CALLS_IN_FLIGHT_PER_CHANNEL_MAX } from './limits.ts';
+import { CALLS_IN_FLIGHT_PER_CHANNEL_MAX, PAYMENTS_IN_FLIGHT_PER_PARTITION } from './limits.ts';
 import { HANDLE_ATTEMPTS_MAX } from '../runtime/limits.ts';
 import { createExecutorMetrics } from './metrics.ts';
 import { ChannelSwitches } from './switches.ts';
@@ -75,12 +75,11 @@ export function createChannelExecutor(options: ChannelExecutorOptions): ChannelE
       channelId: id,
       inFlightMax: options.inFlightPerChannelMax ?? CALLS_IN_FLIGHT_PER_CHANNEL_MAX,
       switches,
-      clock,
       ...(options.breaker === undefined ? {} : { breaker: options.breaker }),
-      onBreakerChange: (channelId, state) => {
-        metrics.breakerChanged(channelId, state);
+      onBreakerChange: (channelId, kind) => {
+        metrics.breakerChanged(channelId, kind);
         options.onBreakerChange?.(channelId);
-        options.logger.warn({ channelId, breaker: state.kind }, 'channel breaker changed state');
+        options.logger.warn({ channelId, breaker: kind }, 'channel breaker changed state');
       },
     });
   }
@@ -95,6 +94,8 @@ export function createChannelExecutor(options: ChannelExecutorOptions): ChannelE
     logger: options.logger,
     registry: options.registry,
     clock,
+    // Each payment mostly waits on its channel: many at once, each payment's records in order.
+    keyConcurrency: PAYMENTS_IN_FLIGHT_PER_PARTITION,
     ...options.runtime,
     handler: async (record, context) => {
       const { log } = context;
@@ -134,6 +135,8 @@ export function createChannelExecutor(options: ChannelExecutorOptions): ChannelE
     },
     async stop() {
       await processor.stop();
+      // The breakers' window timers end with the executor (it is not started again after a stop).
+      for (const gate of Object.values(gates)) gate.close();
       if (follower !== null) await follower.disconnect();
       follower = null;
     },
