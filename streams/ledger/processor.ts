@@ -13,8 +13,8 @@ import { PaystreamError } from '../../lib/errors.ts';
 import { inTransaction, isTransientPostgresError, type Pool } from '../../lib/postgres.ts';
 import type { AvroCodec } from '../../schemas/codec.ts';
 import type { RoundingMode } from '../../connectors/channels/fees.ts';
-import { entriesFor } from './postings.ts';
-import { post, storeOffset, storedOffset } from './store.ts';
+import { entriesFor, type JournalEntry } from './postings.ts';
+import { postAll, storeOffset, storedOffset } from './store.ts';
 
 export interface LedgerProcessorOptions {
   kafka: Kafka;
@@ -54,14 +54,16 @@ export function createLedgerProcessor(options: LedgerProcessorOptions): LedgerPr
           const kinds: string[] = [];
           await inTransaction(options.pool, async (client) => {
             const from = (await storedOffset(client, groupId, batch.topic, batch.partition)) ?? 0n;
+            const entries: JournalEntry[] = [];
             for (const { offset, event } of decoded) {
               if (offset < from) {
                 skipped.inc();
                 continue;
               }
               if (event === undefined) continue;
-              for (const entry of entriesFor(event, options.rounding)) if (await post(client, entry)) kinds.push(entry.kind);
+              entries.push(...entriesFor(event, options.rounding));
             }
+            for (const entry of await postAll(client, entries)) kinds.push(entry.kind);
             if (last + 1n > from) await storeOffset(client, groupId, batch.topic, batch.partition, last + 1n);
           }).catch((err: unknown) => {
             throw new PaystreamError(isTransientPostgresError(err) ? 'postgres_unavailable' : 'ledger_post_failed', `posting a batch of ${batch.topic}/${batch.partition} failed: ${err instanceof Error ? err.message : String(err)}`, { retriable: isTransientPostgresError(err), cause: err });

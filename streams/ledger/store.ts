@@ -2,16 +2,39 @@
 import type { PoolClient } from '../../lib/postgres.ts';
 import type { JournalEntry } from './postings.ts';
 
+/**
+ * Posts every entry whose source was not posted yet, in two statements whatever the count (the
+ * journal rows, then all their legs); returns the entries posted now. A source repeated within
+ * `entries` is posted once.
+ */
+export async function postAll(client: PoolClient, entries: readonly JournalEntry[]): Promise<JournalEntry[]> {
+  if (entries.length === 0) return [];
+  const { rows } = await client.query<{ journal_id: string }>(
+    `INSERT INTO ledger_journal (journal_id, source_id, payment_id, kind, description)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+     ON CONFLICT DO NOTHING RETURNING journal_id`,
+    [entries.map((e) => e.journalId), entries.map((e) => e.sourceId), entries.map((e) => e.paymentId), entries.map((e) => e.kind), entries.map((e) => e.description)],
+  );
+  const inserted = new Set(rows.map((r) => r.journal_id));
+  const posted: JournalEntry[] = [];
+  for (const e of entries) {
+    if (!inserted.delete(e.journalId)) continue;
+    posted.push(e);
+  }
+  const legs = posted.flatMap((e) => e.legs.map((l, i) => ({ journalId: e.journalId, leg: i + 1, ...l })));
+  if (legs.length > 0) {
+    await client.query(
+      `INSERT INTO ledger_postings (journal_id, leg, account_id, currency, direction, amount_minor)
+       SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::bigint[])`,
+      [legs.map((l) => l.journalId), legs.map((l) => l.leg), legs.map((l) => l.accountId), legs.map((l) => l.currency), legs.map((l) => l.direction), legs.map((l) => l.amountMinor.toString())],
+    );
+  }
+  return posted;
+}
+
 /** Posts `entry` unless its source was posted already; true when it was posted now. */
 export async function post(client: PoolClient, entry: JournalEntry): Promise<boolean> {
-  const { rowCount } = await client.query('INSERT INTO ledger_journal (journal_id, source_id, payment_id, kind, description) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (source_id) DO NOTHING', [entry.journalId, entry.sourceId, entry.paymentId, entry.kind, entry.description]);
-  if (rowCount !== 1) return false;
-  await client.query(
-    `INSERT INTO ledger_postings (journal_id, leg, account_id, currency, direction, amount_minor)
-     SELECT $1, leg, account_id, currency, direction, amount_minor FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::bigint[]) AS t(leg, account_id, currency, direction, amount_minor)`,
-    [entry.journalId, entry.legs.map((_, i) => i + 1), entry.legs.map((l) => l.accountId), entry.legs.map((l) => l.currency), entry.legs.map((l) => l.direction), entry.legs.map((l) => l.amountMinor.toString())],
-  );
-  return true;
+  return (await postAll(client, [entry])).length === 1;
 }
 
 export async function storedOffset(client: PoolClient, groupId: string, topic: string, partition: number): Promise<bigint | undefined> {

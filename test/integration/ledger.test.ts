@@ -53,6 +53,16 @@ test('the database refuses an unbalanced journal entry and any change to posted 
     await c.query("INSERT INTO ledger_journal (journal_id, source_id, kind, description) VALUES ('good', 'good', 'capture', 'balanced')");
     await c.query("INSERT INTO ledger_postings VALUES ('good', 1, 'a', 'EUR', 'D', 100), ('good', 2, 'b', 'EUR', 'C', 100)");
   });
+  await assert.rejects(
+    inTransaction(pg.pool, async (c) => {
+      await c.query("INSERT INTO ledger_journal (journal_id, source_id, kind, description) VALUES ('split', 'split', 'capture', 'legs in two statements')");
+      await c.query("INSERT INTO ledger_postings VALUES ('split', 1, 'a', 'EUR', 'D', 100)");
+      await c.query("INSERT INTO ledger_postings VALUES ('split', 2, 'b', 'EUR', 'C', 100)");
+    }),
+    /journal entry split does not balance in EUR/,
+    'an entry is checked when the statement writing its legs ends: its legs go in one statement',
+  );
+  await assert.rejects(pg.pool.query("INSERT INTO ledger_postings VALUES ('good', 3, 'c', 'EUR', 'D', 5)"), /journal entry good does not balance in EUR/, 'a leg added later to a posted entry is refused');
   await assert.rejects(pg.pool.query("UPDATE ledger_postings SET amount_minor = 1 WHERE journal_id = 'good'"), /append-only/);
   await assert.rejects(pg.pool.query("DELETE FROM ledger_journal WHERE journal_id = 'good'"), /append-only/);
   const { rows } = await pg.pool.query<{ account_id: string; balance_minor: string }>("SELECT account_id, balance_minor FROM ledger_balances WHERE account_id IN ('a', 'b') ORDER BY account_id");
