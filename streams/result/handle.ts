@@ -13,7 +13,7 @@ import type { PaymentAnomaly, PaymentEvent } from '../../schemas/types.ts';
 import { applyInput, createPayment } from './apply.ts';
 import { flowOrder } from './inputs.ts';
 import type { AnomalyDraft, Applied, EventDraft, Outcome, PaymentState, ResultInput } from './state.ts';
-import { findApplied, loadState, park, recordAnomaly, recordApplied, recordEvents, recordFacts, saveRefunds, saveState, takeParked, updateAppliedOutcome, type StoredOutput } from './store.ts';
+import { loadForInput, park, recordAnomaly, recordApplied, recordEvents, recordFacts, saveRefunds, saveState, takeParked, updateAppliedOutcome, type StoredOutput } from './store.ts';
 
 export interface ResultTopics {
   events: string;
@@ -83,11 +83,10 @@ export async function handleInput(client: PoolClient, input: ResultInput, source
   // fact could be parked (its payment not created yet) while the create commits and finds nothing
   // parked, and wait forever. Held until this transaction ends.
   await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [input.paymentId]);
-  const prior = await findApplied(client, input.inputId);
+  const { applied: prior, state: before } = await loadForInput(client, input.inputId, input.paymentId);
   if (prior !== undefined) return { outputs: prior.source === source ? prior.outputs : [], fresh: prior.source === source ? [] : [{ kind: input.kind, outcome: 'duplicate', reason: 'input already applied', conflicts: 0 }] };
 
   await recordFacts(client, input);
-  const before = await loadState(client, input.paymentId);
   const done = await steps(client, before, input);
   if (done.length === 0) {
     // The payment's creation has not been applied yet: keep the input until it is.
@@ -123,7 +122,7 @@ export async function handleInput(client: PoolClient, input: ResultInput, source
   // Saved even without events: routing facts arriving late still explain the payment.
   await saveState(client, state, before?.sequence ?? 0);
   await saveRefunds(client, state.paymentId, state.refunds, state.updatedAtMs);
-  for (const h of history) await recordEvents(client, h.events, h.inputId);
+  await recordEvents(client, history.flatMap((h) => h.events.map((event) => ({ event, inputId: h.inputId }))));
   for (const a of anomalies) await recordAnomaly(client, a.anomalyId, input.paymentId, a.draft);
   const main = done[0]?.applied ?? { outcome: 'applied' as const, reason: null, anomalies: [] };
   await recordApplied(client, input, source, main.outcome, main.reason, outputs);

@@ -18,6 +18,7 @@ import { createProcessor, type Processor, type ProcessorOptions } from '../runti
 import { handleInput, type ResultTopics } from './handle.ts';
 import { RESULT_INPUT_TOPICS, inputDecoder, toInput, type InputTopics, type RawInput } from './inputs.ts';
 import { createResultMetrics } from './metrics.ts';
+import { PAYMENTS_IN_FLIGHT_PER_PARTITION } from './limits.ts';
 
 export type ResultOutput = PaymentEvent | PaymentAnomaly;
 
@@ -30,7 +31,7 @@ export interface ResultProcessorOptions {
   registry: Registry;
   inputs?: Partial<InputTopics>;
   outputs?: Partial<ResultTopics>;
-  runtime?: Partial<Pick<ProcessorOptions<RawInput, ResultOutput>, 'group' | 'allowAutoTopicCreation' | 'transactionRecordsMax' | 'transactionHandleMsMax' | 'partitionsConcurrent' | 'attemptsMax' | 'backoff'>>;
+  runtime?: Partial<Pick<ProcessorOptions<RawInput, ResultOutput>, 'group' | 'allowAutoTopicCreation' | 'transactionRecordsMax' | 'transactionHandleMsMax' | 'partitionsConcurrent' | 'keyConcurrency' | 'attemptsMax' | 'backoff'>>;
 }
 
 export function createResultProcessor(options: ResultProcessorOptions): Processor {
@@ -47,6 +48,8 @@ export function createResultProcessor(options: ResultProcessorOptions): Processo
     },
     logger: options.logger,
     registry: options.registry,
+    // Payments in parallel, each payment's inputs in order (and serialised across topics by its lock).
+    keyConcurrency: PAYMENTS_IN_FLIGHT_PER_PARTITION,
     ...options.runtime,
     handler: async (record, { log }) => {
       const input = toInput(record.value, parseTraceparent(record.traceparent)?.traceId ?? null);

@@ -32,19 +32,23 @@ export interface AppliedRow {
 
 const date = (ms: number): Date => new Date(ms);
 
-export async function findApplied(client: PoolClient, inputId: string): Promise<AppliedRow | undefined> {
-  const { rows } = await client.query<{ source: string; outcome: Outcome; outputs: string }>('SELECT source, outcome, outputs::text AS outputs FROM result_applied_inputs WHERE input_id = $1', [inputId]);
+/**
+ * What the handler reads under the payment's lock, in one round trip: whether the input was
+ * applied already, and the payment's state.
+ */
+export async function loadForInput(client: PoolClient, inputId: string, paymentId: string): Promise<{ applied: AppliedRow | undefined; state: PaymentState | undefined }> {
+  const { rows } = await client.query<{ source: string | null; outcome: Outcome | null; outputs: string | null; state: string | null }>(
+    `SELECT a.source, a.outcome, a.outputs::text AS outputs, (SELECT p.state::text FROM payments p WHERE p.payment_id = $2) AS state
+       FROM (SELECT 1) AS one LEFT JOIN result_applied_inputs a ON a.input_id = $1`,
+    [inputId, paymentId],
+  );
   const row = rows[0];
-  return row === undefined ? undefined : { source: row.source, outcome: row.outcome, outputs: parseWithBigints<StoredOutput[]>(row.outputs) };
+  const applied = row?.source === null || row?.source === undefined || row.outcome === null || row.outputs === null ? undefined : { source: row.source, outcome: row.outcome, outputs: parseWithBigints<StoredOutput[]>(row.outputs) };
+  return { applied, state: row?.state === null || row?.state === undefined ? undefined : parseWithBigints<PaymentState>(row.state) };
 }
 
 export async function recordApplied(client: PoolClient, input: ResultInput, source: string, outcome: Outcome, reason: string | null, outputs: readonly StoredOutput[]): Promise<void> {
   await client.query('INSERT INTO result_applied_inputs (input_id, payment_id, source, outcome, reason, outputs) VALUES ($1, $2, $3, $4, $5, $6::jsonb)', [input.inputId, input.paymentId, source, outcome, reason, stringifyWithBigints(outputs)]);
-}
-
-export async function loadState(client: PoolClient, paymentId: string): Promise<PaymentState | undefined> {
-  const { rows } = await client.query<{ state: string }>('SELECT state::text AS state FROM payments WHERE payment_id = $1', [paymentId]);
-  return rows[0] === undefined ? undefined : parseWithBigints<PaymentState>(rows[0].state);
 }
 
 /** Writes `state` if the stored version is still `readVersion` (0: the payment must not exist yet). */
@@ -69,10 +73,14 @@ export async function saveState(client: PoolClient, state: PaymentState, readVer
   if (rowCount !== 1) throw new StoreConflict(`payment ${state.paymentId} changed after version ${readVersion} was read`);
 }
 
-export async function recordEvents(client: PoolClient, events: readonly PaymentEvent[], inputId: string): Promise<void> {
-  for (const e of events) {
-    await client.query('INSERT INTO payment_status_history (payment_id, sequence, event_type, from_status, to_status, reason, input_id, occurred_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [e.paymentId, e.sequence, e.type, e.previousStatus, e.status, e.reason, inputId, date(e.occurredAtMs)]);
-  }
+/** The status history rows of `events`, each with the input that caused it, in one statement. */
+export async function recordEvents(client: PoolClient, events: ReadonlyArray<{ event: PaymentEvent; inputId: string }>): Promise<void> {
+  if (events.length === 0) return;
+  await client.query(
+    `INSERT INTO payment_status_history (payment_id, sequence, event_type, from_status, to_status, reason, input_id, occurred_at)
+     SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[])`,
+    [events.map((e) => e.event.paymentId), events.map((e) => e.event.sequence), events.map((e) => e.event.type), events.map((e) => e.event.previousStatus), events.map((e) => e.event.status), events.map((e) => e.event.reason), events.map((e) => e.inputId), events.map((e) => date(e.event.occurredAtMs))],
+  );
 }
 
 /** The channel-side facts of an input (attempt rows, callbacks, sweeper findings), kept even when stale. */
