@@ -13,6 +13,11 @@ import { DEMO_IN_FLIGHT_MAX, DEMO_RETRIES_MAX, DEMO_RETRY_AFTER_S_MAX, LATENCY_M
 
 /** Statuses after which a payment changes no more, apart from refunds. */
 export const FINAL_STATUSES: ReadonlySet<PaymentStatus> = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED', 'EXPIRED', 'RISK_REJECTED']);
+/**
+ * Where the demo stops following a payment: a final status, or a manual risk review, which waits
+ * for an operator (`paystream risk review`) rather than for the pipeline.
+ */
+export const SETTLED_FOR_DEMO: ReadonlySet<PaymentStatus> = new Set([...FINAL_STATUSES, 'IN_REVIEW']);
 
 export interface Merchant {
   keyId: string;
@@ -69,7 +74,7 @@ export interface SendResult {
 }
 
 /** Sends `count` payments at `ratePerS`, never more than DEMO_IN_FLIGHT_MAX at once. */
-export async function sendPayments(options: { apiUrl: string; merchant: Merchant; count: number; ratePerS: number; seed: number; onAnswer?: (accepted: boolean) => void }): Promise<SendResult> {
+export async function sendPayments(options: { apiUrl: string; merchants: readonly Merchant[]; count: number; ratePerS: number; seed: number; onAnswer?: (accepted: boolean) => void }): Promise<SendResult> {
   const random = seededRandom(options.seed);
   const runId = randomUUID().slice(0, 8);
   const accepted: SentPayment[] = [];
@@ -85,12 +90,14 @@ export async function sendPayments(options: { apiUrl: string; merchant: Merchant
       const waitMs = dueAtMs - Date.now();
       if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
       const body = JSON.stringify(paymentBody(random, runId, n));
+      const merchant = options.merchants[n % options.merchants.length];
+      if (merchant === undefined) throw new Error('sendPayments needs at least one merchant');
       const sentAtMs = Date.now();
       // A well-behaved client: on 429 and 503 it waits as told and sends the same request again
       // (same Idempotency-Key, so a retry can never create a second payment).
       let answer: { status: number | 'network'; json: { paymentId?: string } } = { status: 'network', json: {} };
       for (let attempt = 1; attempt <= DEMO_RETRIES_MAX; attempt += 1) {
-        const headers = signatureHeaders(options.merchant.keyId, options.merchant.secret, { timestamp: String(Math.floor(Date.now() / 1000)), nonce: randomUUID(), method: 'POST', pathWithQuery: '/v1/payments', body });
+        const headers = signatureHeaders(merchant.keyId, merchant.secret, { timestamp: String(Math.floor(Date.now() / 1000)), nonce: randomUUID(), method: 'POST', pathWithQuery: '/v1/payments', body });
         let retryAfterS = 1;
         answer = await fetch(`${options.apiUrl}/v1/payments`, { method: 'POST', body, headers: { ...headers, 'content-type': 'application/json', 'idempotency-key': `demo-${runId}-${n}` } }).then(
           async (r) => {
@@ -134,7 +141,7 @@ export async function followFinalStatuses(kafka: Kafka, codec: AvroCodec, onFina
     eachMessage: async ({ message }) => {
       if (message.value === null) return;
       const event: PaymentEvent = await codec.decode('PaymentEvent', message.value);
-      if (!FINAL_STATUSES.has(event.status) || finals.has(event.paymentId)) return;
+      if (!SETTLED_FOR_DEMO.has(event.status) || finals.has(event.paymentId)) return;
       const seen = { status: event.status, reason: event.reason, atMs: Date.now() };
       finals.set(event.paymentId, seen);
       onFinal?.(event.paymentId, seen);
