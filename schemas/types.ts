@@ -367,24 +367,45 @@ export const PaymentEventMethodValues = ['CARD', 'WALLET_A', 'WALLET_B', 'BANK']
 export type PaymentCompletion = 'SYNC' | 'ASYNC' | 'SWEEPER';
 export const PaymentCompletionValues = ['SYNC', 'ASYNC', 'SWEEPER'] as const;
 
-/** Payment counts and amounts per merchant and currency for one window; topic metrics.payments.1m, key merchantId:currency. */
+/** Payment outcomes for one event-time window and one dimension value in one currency; topics metrics.payments.10s and metrics.payments.1m, key dimension:value:currency. Emitted once the watermark passed the window's end plus the allowed lateness; a window emitted again after a restart carries the same key and start and replaces the first. */
 export interface PaymentMetricsWindow {
   /** Inclusive. */
   windowStartMs: number;
   /** Exclusive. */
   windowEndMs: number;
-  merchantId: string;
+  dimension: MetricsDimension;
+  /** The channel id, merchant id, method or routing arm (rule id/arm). */
+  value: string;
   currency: string;
-  created: number;
-  authorized: number;
-  declined: number;
-  failed: number;
-  settled: number;
-  refunded: number;
-  authorizedAmountMinor: bigint;
-  settledAmountMinor: bigint;
-  refundedAmountMinor: bigint;
+  /** Payments that reached an outcome in the window: successes plus failures. */
+  requests: number;
+  /** SUCCEEDED. */
+  successes: number;
+  /** FAILED, EXPIRED, RISK_REJECTED and CANCELLED. */
+  failures: number;
+  /** successes / requests (0 when there were none). */
+  successRate: number;
+  /** failures / requests (0 when there were none). */
+  failureRate: number;
+  /** Outcomes that carried a channel latency. */
+  latencyCount: number;
+  /** Channel call latency percentiles (HDR histogram, 3 significant digits); null without samples. */
+  latencyP50Ms: number | null;
+  latencyP95Ms: number | null;
+  latencyP99Ms: number | null;
+  /** Sum of succeeded amounts in minor units. */
+  amountSumMinor: bigint;
+  /** amountSumMinor / successes, rounded half-even (0 without successes). */
+  amountAvgMinor: bigint;
+  /** Successes ended by the channel's answer to the call. */
+  syncCompletions: number;
+  /** Successes ended by a callback or the sweeper's status query. */
+  asyncCompletions: number;
+  emittedAtMs: number;
 }
+
+export type MetricsDimension = 'CHANNEL' | 'MERCHANT' | 'METHOD' | 'ARM';
+export const MetricsDimensionValues = ['CHANNEL', 'MERCHANT', 'METHOD', 'ARM'] as const;
 
 /** A finding of the stuck-payment sweeper, applied by the result processor through the state machine; topic payments.repairs, key paymentId. */
 export interface PaymentRepair {

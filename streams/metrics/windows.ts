@@ -1,0 +1,162 @@
+/**
+ * Event-time tumbling windows with a watermark and allowed lateness, pure: observations in, closed
+ * windows out. The watermark is the newest event time seen minus OUT_OF_ORDERNESS_MS (or, when
+ * idle, the wall clock minus IDLE_WATERMARK_LAG_MS). A window [start, end) closes once the
+ * watermark reaches end + ALLOWED_LATENESS_MS; an observation for a window that closed by then is
+ * late for that window size: counted as late, never added (it may still be in time for the
+ * larger size, and counts there). Windows a previous run already emitted (`emittedThrough`,
+ * restored after a restart) are skipped without counting.
+ *
+ * Each observation may carry a source position (partition, offset): `lowOffsets()` tells the
+ * processor, per partition, the first offset still needed by an open window, which is as far as
+ * it may commit.
+ */
+import { Tally } from './aggregate.ts';
+import type { Dimension, Observation } from './observe.ts';
+
+export interface WindowOptions {
+  sizesMs: readonly number[];
+  outOfOrdernessMs: number;
+  allowedLatenessMs: number;
+  /** Per window size, the end of the last window already emitted (from a previous run). */
+  emittedThrough?: Readonly<Record<number, number>>;
+}
+
+export interface ClosedWindow {
+  sizeMs: number;
+  startMs: number;
+  endMs: number;
+  dimension: Dimension;
+  value: string;
+  currency: string;
+  tally: Tally;
+}
+
+export type AddResult = 'counted' | 'late' | 'emitted_before';
+
+interface OpenWindow {
+  tallies: Map<string, { dimension: Dimension; value: string; currency: string; tally: Tally }>;
+  /** Per partition, the lowest source offset counted in this window. */
+  lowOffsets: Map<number, bigint>;
+}
+
+export class WindowedAggregator {
+  readonly #options: WindowOptions;
+  /** size → window start → open window. */
+  readonly #open = new Map<number, Map<number, OpenWindow>>();
+  readonly #emittedThrough = new Map<number, number>();
+  #watermark = Number.NEGATIVE_INFINITY;
+  readonly #late = new Map<number, number>();
+
+  constructor(options: WindowOptions) {
+    this.#options = options;
+    for (const size of options.sizesMs) {
+      this.#open.set(size, new Map());
+      this.#emittedThrough.set(size, options.emittedThrough?.[size] ?? Number.NEGATIVE_INFINITY);
+    }
+  }
+
+  get watermark(): number {
+    return this.#watermark;
+  }
+
+  /** Per window size, observations refused as late since the start. */
+  lateCounts(): Record<number, number> {
+    return Object.fromEntries(this.#options.sizesMs.map((size) => [size, this.#late.get(size) ?? 0]));
+  }
+
+  /** Per size, the end of the last window emitted (for the processor to persist). */
+  emittedThrough(): Record<number, number> {
+    return Object.fromEntries([...this.#emittedThrough].filter(([, end]) => Number.isFinite(end)));
+  }
+
+  /** Counts `o` into its window of every size still open; `late` when any of them had closed already. */
+  add(o: Observation, source?: { partition: number; offset: bigint }): AddResult {
+    let result: AddResult = 'counted';
+    for (const size of this.#options.sizesMs) {
+      const startMs = Math.floor(o.atMs / size) * size;
+      const endMs = startMs + size;
+      if (endMs <= (this.#emittedThrough.get(size) ?? Number.NEGATIVE_INFINITY)) {
+        // Emitted before a restart, or closed and emitted in this run: either way no longer open.
+        if (endMs + this.#options.allowedLatenessMs <= this.#watermark) result = this.#countLate(size);
+        else if (result === 'counted') result = 'emitted_before';
+        continue;
+      }
+      if (endMs + this.#options.allowedLatenessMs <= this.#watermark) {
+        result = this.#countLate(size);
+        continue;
+      }
+      const bySize = this.#open.get(size) as Map<number, OpenWindow>;
+      let window = bySize.get(startMs);
+      if (window === undefined) {
+        window = { tallies: new Map(), lowOffsets: new Map() };
+        bySize.set(startMs, window);
+      }
+      for (const d of o.dimensions) {
+        const key = `${d.dimension}\u0000${d.value}\u0000${o.currency}`;
+        let entry = window.tallies.get(key);
+        if (entry === undefined) {
+          entry = { dimension: d.dimension, value: d.value, currency: o.currency, tally: new Tally() };
+          window.tallies.set(key, entry);
+        }
+        entry.tally.add(o);
+      }
+      if (source !== undefined) {
+        const low = window.lowOffsets.get(source.partition);
+        if (low === undefined || source.offset < low) window.lowOffsets.set(source.partition, source.offset);
+      }
+    }
+    this.#watermark = Math.max(this.#watermark, o.atMs - this.#options.outOfOrdernessMs);
+    return result;
+  }
+
+  #countLate(size: number): 'late' {
+    this.#late.set(size, (this.#late.get(size) ?? 0) + 1);
+    return 'late';
+  }
+
+  /** Moves the watermark forward (never back), e.g. from the wall clock when input is idle. */
+  advanceTo(watermarkMs: number): void {
+    this.#watermark = Math.max(this.#watermark, watermarkMs);
+  }
+
+  /** Removes and returns every window the watermark has closed, oldest end first. */
+  drainClosed(): ClosedWindow[] {
+    const closed: ClosedWindow[] = [];
+    for (const [size, bySize] of this.#open) {
+      const due = [...bySize.keys()].filter((start) => start + size + this.#options.allowedLatenessMs <= this.#watermark).sort((a, b) => a - b);
+      for (const startMs of due) {
+        const window = bySize.get(startMs) as OpenWindow;
+        bySize.delete(startMs);
+        for (const t of window.tallies.values()) closed.push({ sizeMs: size, startMs, endMs: startMs + size, dimension: t.dimension, value: t.value, currency: t.currency, tally: t.tally });
+        this.#emittedThrough.set(size, Math.max(this.#emittedThrough.get(size) ?? Number.NEGATIVE_INFINITY, startMs + size));
+      }
+    }
+    return closed.sort((a, b) => a.endMs - b.endMs || a.sizeMs - b.sizeMs);
+  }
+
+  /** Per partition, the lowest offset an open window still needs; partitions absent need nothing. */
+  lowOffsets(): Map<number, bigint> {
+    const out = new Map<number, bigint>();
+    for (const bySize of this.#open.values()) {
+      for (const window of bySize.values()) {
+        for (const [partition, offset] of window.lowOffsets) {
+          const held = out.get(partition);
+          if (held === undefined || offset < held) out.set(partition, offset);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Open windows, for the current-window gauges: size → start → tallies. */
+  open(): ReadonlyArray<ClosedWindow> {
+    const out: ClosedWindow[] = [];
+    for (const [size, bySize] of this.#open) {
+      for (const [startMs, window] of bySize) {
+        for (const t of window.tallies.values()) out.push({ sizeMs: size, startMs, endMs: startMs + size, dimension: t.dimension, value: t.value, currency: t.currency, tally: t.tally });
+      }
+    }
+    return out;
+  }
+}
