@@ -124,6 +124,14 @@ export const ROLES: Readonly<Record<string, RoleStarter>> = {
     await ledger.start();
     return kit.running(() => ledger.stop());
   },
+  async metrics(config, logger) {
+    const { roleKit } = await import('./role-kit.ts');
+    const { createMetricsProcessor } = await import('../../streams/metrics/processor.ts');
+    const kit = roleKit('metrics', config, logger);
+    const metrics = createMetricsProcessor({ kafka: kit.kafka, codec: kit.codec, logger, registry: kit.registry });
+    await metrics.start();
+    return kit.running(() => metrics.stop());
+  },
   async webhooks(config, logger) {
     const { roleKit } = await import('./role-kit.ts');
     const { MerchantStore } = await import('../../api/merchants/store.ts');

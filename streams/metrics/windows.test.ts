@@ -123,9 +123,11 @@ test('a window closes only once the watermark passed its end plus the allowed la
 test('after a restart, events of windows emitted before are skipped without being counted late; open windows fill again', () => {
   const r = seededRandom(11);
   const agg = new WindowedAggregator({ sizesMs: [10_000], outOfOrdernessMs: OOO, allowedLatenessMs: LATENESS, emittedThrough: { 10_000: T0 + 10_000 } });
-  assert.equal(agg.add(observation(r, T0 + 5_000, 1)), 'emitted_before');
-  assert.equal(agg.add(observation(r, T0 + 12_000, 2)), 'counted');
+  assert.equal(agg.add(observation(r, T0 + 5_000, 1), { partition: 0, offset: 3n, handledBefore: true }), 'emitted_before');
+  assert.equal(agg.add(observation(r, T0 + 12_000, 2), { partition: 0, offset: 4n, handledBefore: true }), 'counted');
   assert.deepEqual(agg.lateCounts(), { 10_000: 0 });
+  assert.equal(agg.add(observation(r, T0 + 6_000, 3), { partition: 0, offset: 9n, handledBefore: false }), 'late', 'a record the previous run never saw, for a window it emitted, is late');
+  assert.deepEqual(agg.lateCounts(), { 10_000: 1 });
   agg.advanceTo(Number.POSITIVE_INFINITY);
   const closed = agg.drainClosed();
   assert.ok(closed.every((w) => w.startMs === T0 + 10_000));
@@ -139,6 +141,11 @@ test('the lowest offset each partition still needs is that of the oldest record 
   agg.add(observation(r, T0 + 2_000, 2), { partition: 1, offset: 7n });
   agg.add(observation(r, T0 + 11_000, 3), { partition: 0, offset: 6n });
   assert.deepEqual([...agg.lowOffsets()].sort(), [[0, 5n], [1, 7n]]);
-  agg.drainClosed();
-  assert.deepEqual([...agg.lowOffsets()], [[0, 6n]], 'the first window closed: partition 1 needs nothing, partition 0 from offset 6');
+  assert.deepEqual(agg.drainClosed(), [], 'partition 1 is still in the first window: the watermark follows the slowest partition');
+  agg.assign([0, 1, 2]);
+  agg.add(observation(r, T0 + 10_500, 5), { partition: 1, offset: 9n });
+  assert.deepEqual(agg.drainClosed(), [], 'partition 2 is assigned and has sent nothing yet: it holds the watermark');
+  agg.assign([0, 1]);
+  assert.ok(agg.drainClosed().length > 0, 'partition 2 revoked: the first window closes');
+  assert.deepEqual([...agg.lowOffsets()].sort(), [[0, 6n], [1, 9n]], 'each partition is needed from its first record of the second window');
 });

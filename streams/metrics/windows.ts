@@ -1,7 +1,10 @@
 /**
  * Event-time tumbling windows with a watermark and allowed lateness, pure: observations in, closed
- * windows out. The watermark is the newest event time seen minus OUT_OF_ORDERNESS_MS (or, when
- * idle, the wall clock minus IDLE_WATERMARK_LAG_MS). A window [start, end) closes once the
+ * windows out. Each input partition is in order apart from small disorder, but partitions are read
+ * in turns, one batch each, so one partition's batch may run a minute of event time ahead of
+ * another's: the watermark is therefore the smallest, over the partitions seen, of the newest event
+ * time of that partition, minus OUT_OF_ORDERNESS_MS (or, when all input is idle, the wall clock
+ * minus IDLE_WATERMARK_LAG_MS, via `advanceTo`). A window [start, end) closes once the
  * watermark reaches end + ALLOWED_LATENESS_MS; an observation for a window that closed by then is
  * late for that window size: counted as late, never added (it may still be in time for the
  * larger size, and counts there). Windows a previous run already emitted (`emittedThrough`,
@@ -45,6 +48,9 @@ export class WindowedAggregator {
   /** size → window start → open window. */
   readonly #open = new Map<number, Map<number, OpenWindow>>();
   readonly #emittedThrough = new Map<number, number>();
+  /** Per partition (-1 for observations without a source), the newest event time seen. */
+  readonly #newest = new Map<number, number>();
+  #floor = Number.NEGATIVE_INFINITY;
   #watermark = Number.NEGATIVE_INFINITY;
   readonly #late = new Map<number, number>();
 
@@ -70,16 +76,22 @@ export class WindowedAggregator {
     return Object.fromEntries([...this.#emittedThrough].filter(([, end]) => Number.isFinite(end)));
   }
 
-  /** Counts `o` into its window of every size still open; `late` when any of them had closed already. */
-  add(o: Observation, source?: { partition: number; offset: bigint }): AddResult {
+  /**
+   * Counts `o` into its window of every size still open; `late` when any of them had closed
+   * already. `source.handledBefore` marks a record a previous run handled (replayed after a
+   * restart): in a window that run emitted it was counted there, so it is skipped, not late.
+   */
+  add(o: Observation, source?: { partition: number; offset: bigint; handledBefore?: boolean }): AddResult {
     let result: AddResult = 'counted';
     for (const size of this.#options.sizesMs) {
       const startMs = Math.floor(o.atMs / size) * size;
       const endMs = startMs + size;
       if (endMs <= (this.#emittedThrough.get(size) ?? Number.NEGATIVE_INFINITY)) {
-        // Emitted before a restart, or closed and emitted in this run: either way no longer open.
-        if (endMs + this.#options.allowedLatenessMs <= this.#watermark) result = this.#countLate(size);
-        else if (result === 'counted') result = 'emitted_before';
+        if (source?.handledBefore === true && endMs + this.#options.allowedLatenessMs > this.#watermark) {
+          if (result === 'counted') result = 'emitted_before';
+        } else {
+          result = this.#countLate(size);
+        }
         continue;
       }
       if (endMs + this.#options.allowedLatenessMs <= this.#watermark) {
@@ -106,7 +118,9 @@ export class WindowedAggregator {
         if (low === undefined || source.offset < low) window.lowOffsets.set(source.partition, source.offset);
       }
     }
-    this.#watermark = Math.max(this.#watermark, o.atMs - this.#options.outOfOrdernessMs);
+    const partition = source?.partition ?? -1;
+    this.#newest.set(partition, Math.max(this.#newest.get(partition) ?? Number.NEGATIVE_INFINITY, o.atMs));
+    this.#recompute();
     return result;
   }
 
@@ -115,9 +129,26 @@ export class WindowedAggregator {
     return 'late';
   }
 
+  /**
+   * The input partitions this aggregator reads: each holds the watermark back until its first
+   * record arrived, so a partition read after another cannot find its windows closed already.
+   */
+  assign(partitions: readonly number[]): void {
+    for (const p of [...this.#newest.keys()]) if (p >= 0 && !partitions.includes(p)) this.#newest.delete(p);
+    for (const p of partitions) if (!this.#newest.has(p)) this.#newest.set(p, Number.NEGATIVE_INFINITY);
+    this.#recompute();
+  }
+
   /** Moves the watermark forward (never back), e.g. from the wall clock when input is idle. */
   advanceTo(watermarkMs: number): void {
-    this.#watermark = Math.max(this.#watermark, watermarkMs);
+    this.#floor = Math.max(this.#floor, watermarkMs);
+    this.#recompute();
+  }
+
+  #recompute(): void {
+    const slowest = this.#newest.size === 0 ? Number.NEGATIVE_INFINITY : Math.min(...this.#newest.values());
+    // Never backwards: a partition seen for the first time late does not reopen closed windows.
+    this.#watermark = Math.max(this.#watermark, this.#floor, slowest - this.#options.outOfOrdernessMs);
   }
 
   /** Removes and returns every window the watermark has closed, oldest end first. */

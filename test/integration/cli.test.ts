@@ -50,5 +50,5 @@ test('paystream run refuses an unknown role and names the known ones', async () 
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   assert.equal(code, 1);
   const roles = /unknown role "nope"; roles: (.*)$/m.exec(err)?.[1]?.split(', ') ?? [];
-  for (const role of ['api', 'router', 'risk', 'channel', 'result', 'ledger', 'webhooks', 'sweeper']) assert.ok(roles.includes(role), `${role} is named: ${err}`);
+  for (const role of ['api', 'router', 'risk', 'channel', 'result', 'ledger', 'metrics', 'webhooks', 'sweeper']) assert.ok(roles.includes(role), `${role} is named: ${err}`);
 });
