@@ -83,6 +83,7 @@ export class WindowedAggregator {
    */
   add(o: Observation, source?: { partition: number; offset: bigint; handledBefore?: boolean }): AddResult {
     let result: AddResult = 'counted';
+    const keys = o.dimensions.map((d) => `${d.dimension}\u0000${d.value}\u0000${o.currency}`);
     for (const size of this.#options.sizesMs) {
       const startMs = Math.floor(o.atMs / size) * size;
       const endMs = startMs + size;
@@ -104,8 +105,8 @@ export class WindowedAggregator {
         window = { tallies: new Map(), lowOffsets: new Map() };
         bySize.set(startMs, window);
       }
-      for (const d of o.dimensions) {
-        const key = `${d.dimension}\u0000${d.value}\u0000${o.currency}`;
+      for (const [i, d] of o.dimensions.entries()) {
+        const key = keys[i] as string;
         let entry = window.tallies.get(key);
         if (entry === undefined) {
           entry = { dimension: d.dimension, value: d.value, currency: o.currency, tally: new Tally() };
@@ -119,8 +120,11 @@ export class WindowedAggregator {
       }
     }
     const partition = source?.partition ?? -1;
-    this.#newest.set(partition, Math.max(this.#newest.get(partition) ?? Number.NEGATIVE_INFINITY, o.atMs));
-    this.#recompute();
+    const newest = this.#newest.get(partition) ?? Number.NEGATIVE_INFINITY;
+    if (o.atMs > newest) {
+      this.#newest.set(partition, o.atMs);
+      this.#recompute();
+    }
     return result;
   }
 
@@ -146,7 +150,8 @@ export class WindowedAggregator {
   }
 
   #recompute(): void {
-    const slowest = this.#newest.size === 0 ? Number.NEGATIVE_INFINITY : Math.min(...this.#newest.values());
+    let slowest = this.#newest.size === 0 ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+    for (const t of this.#newest.values()) if (t < slowest) slowest = t;
     // Never backwards: a partition seen for the first time late does not reopen closed windows.
     this.#watermark = Math.max(this.#watermark, this.#floor, slowest - this.#options.outOfOrdernessMs);
   }
