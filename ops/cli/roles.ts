@@ -120,9 +120,18 @@ export const ROLES: Readonly<Record<string, RoleStarter>> = {
     const { roleKit } = await import('./role-kit.ts');
     const { createLedgerProcessor } = await import('../../streams/ledger/processor.ts');
     const kit = roleKit('ledger', config, logger);
+    const { startSettlement } = await import('../../streams/ledger/settlement.ts');
+    const { readBankClient } = await import('../../connectors/bank/settings.ts');
     const ledger = createLedgerProcessor({ kafka: kit.kafka, codec: kit.codec, pool: kit.pool(), logger, registry: kit.registry, rounding: config.ledgerRounding });
     await ledger.start();
-    return kit.running(() => ledger.stop());
+    // Daily settlement and payouts, when a bank is configured (bank.json in the data directory).
+    const bank = readBankClient(config.dataDir);
+    const settlement = bank === undefined ? undefined : startSettlement({ pool: kit.pool(), bank, logger });
+    if (bank === undefined) logger.warn('no bank.json: payouts are created by `paystream ledger settle` but not sent');
+    return kit.running(async () => {
+      await settlement?.stop();
+      await ledger.stop();
+    });
   },
   async metrics(config, logger) {
     const { roleKit } = await import('./role-kit.ts');

@@ -13,7 +13,8 @@ import type { Config } from '../../lib/config.ts';
 import { PaystreamError } from '../../lib/errors.ts';
 import { writeFileAtomic } from '../../lib/fs-atomic.ts';
 import type { Logger } from '../../lib/logger.ts';
-import type { Secret } from '../../lib/secret.ts';
+import { Secret } from '../../lib/secret.ts';
+import { randomBytes } from 'node:crypto';
 import { createKafka } from '../../lib/kafka.ts';
 import { provisionCatalogue } from '../../schemas/provision.ts';
 import { migrateUp } from '../migrations/migrate.ts';
@@ -24,6 +25,8 @@ import { isAlive, commandLine, stopOrphan } from './processes.ts';
 import { startRedis } from './redis.ts';
 import { startSandboxFleet } from '../../connectors/channels/sandbox/fleet.ts';
 import { CHANNELS_FILE_NAME, writeChannelSettings } from '../../connectors/channels/settings.ts';
+import { startSandboxBank } from '../../connectors/bank/sandbox.ts';
+import { writeBankSettings } from '../../connectors/bank/settings.ts';
 
 /** Adapter call deadline for the sandbox acquirers: above their slowest configured latency. */
 const SANDBOX_ADAPTER_TIMEOUT_MS = 5_000;
@@ -35,7 +38,7 @@ const ORPHAN_STOP_GRACE_MS = 15_000;
 const REPLICATION_FACTOR_MAX = 3;
 
 /** `sandbox:<channel id>`: a sandbox acquirer's base URL (its admin endpoints hold the journal). */
-export type ServiceName = 'postgres' | 'redis' | 'kafka' | 'schemaRegistry' | 'api' | `sandbox:${string}`;
+export type ServiceName = 'postgres' | 'redis' | 'kafka' | 'schemaRegistry' | 'api' | 'bank' | `sandbox:${string}`;
 
 export interface ServiceEndpoint {
   /** Connection string (URL or host:port list) as the code's clients take it. */
@@ -180,6 +183,10 @@ export async function launch(options: { config: Readonly<Config>; dataDir?: stri
       writeChannelSettings(join(dataDir, CHANNELS_FILE_NAME), fleet.adapters);
       for (const [channelId, sandbox] of Object.entries(fleet.sandboxes)) started.push({ name: `sandbox:${channelId}`, endpoint: { url: sandbox.url, embedded: true, pid: process.pid } });
       started.push({ name: 'sandbox:fleet', endpoint: { url: '', embedded: true }, stop: () => fleet.close() });
+      // The sandbox bank merchants are paid out through (settlement, streams/ledger/settlement.ts).
+      const bank = await startSandboxBank({ host, secret: new Secret(randomBytes(32).toString('base64url')) });
+      writeBankSettings(dataDir, bank);
+      started.push({ name: 'bank', endpoint: { url: bank.url, embedded: true, pid: process.pid }, stop: () => bank.close() });
     }
   } catch (err) {
     await stopAll();

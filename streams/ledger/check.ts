@@ -2,7 +2,7 @@
  * `paystream ledger check` and the ledger part of `paystream check`: every journal entry balanced
  * per currency, every balance equal to the sum of its postings, and every payment the read model
  * shows captured posted exactly once (one capture entry, with its channel fee when the channel
- * charges one).
+ * charges one), and the payouts in transit equal the payouts not yet paid or failed.
  */
 import type { Check, CheckResult } from '../../ops/check/check.ts';
 
@@ -46,4 +46,16 @@ export const capturesPostedOnce: Check = async ({ pool }) => {
   return result('every captured payment is posted exactly once, with its fees', `${rows.length} captured payments`, offenders);
 };
 
-export const LEDGER_CHECKS: readonly Check[] = [journalsBalanced, balancesMatchPostings, capturesPostedOnce];
+export const payoutsInTransitMatch: Check = async ({ pool }) => {
+  // In transit is credited when a payout is created and debited when it is paid or reversed.
+  const { rows } = await pool.query<{ currency: string; in_transit: string; open: string }>(
+    `SELECT currency, COALESCE(-b.balance_minor, 0)::text AS in_transit, COALESCE(o.total, 0)::text AS open
+       FROM (SELECT currency, balance_minor FROM ledger_balances WHERE account_id = 'clearing:payouts_in_transit') b
+       FULL JOIN (SELECT currency, sum(amount_minor) AS total FROM ledger_payouts WHERE state IN ('pending', 'retrying', 'sent') GROUP BY currency) o USING (currency)
+      WHERE COALESCE(-b.balance_minor, 0) <> COALESCE(o.total, 0)`,
+  );
+  const { rows: count } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM ledger_payouts');
+  return result('payouts in transit equal the payouts not yet paid or failed', `${count[0]?.n ?? 0} payouts`, rows.map((r) => `${r.currency}: in transit ${r.in_transit}, open payouts ${r.open}`));
+};
+
+export const LEDGER_CHECKS: readonly Check[] = [journalsBalanced, balancesMatchPostings, capturesPostedOnce, payoutsInTransitMatch];

@@ -24,7 +24,7 @@ export interface JournalEntry {
   /** Unique per posted fact: the event id and the entry's kind. */
   sourceId: string;
   paymentId: string;
-  kind: 'capture' | 'channel_fee' | 'refund' | 'conflict' | 'conflict_refund';
+  kind: 'capture' | 'channel_fee' | 'refund' | 'conflict' | 'conflict_refund' | 'payout' | 'payout_paid' | 'payout_reversal';
   description: string;
   legs: Leg[];
 }
@@ -35,6 +35,8 @@ export const accounts = {
   channelFeeExpense: (channelId: string) => `expense:channel_fees:${channelId}`,
   feeRevenue: 'revenue:fees',
   conflictClearing: 'clearing:conflicts',
+  payoutsInTransit: 'clearing:payouts_in_transit',
+  bank: 'asset:bank',
 };
 
 const UNPAID: ReadonlySet<PaymentStatus> = new Set(['FAILED', 'CANCELLED', 'EXPIRED', 'RISK_REJECTED']);
