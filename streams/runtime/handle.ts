@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { IHeaders, KafkaMessage, Message } from '../../lib/kafka.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { backoffDelayMs, type BackoffPolicy } from './backoff.ts';
-import { deadLetterHeaders, headerText, headersView, outputHeaders } from './headers.ts';
+import { DLQ_HEADERS, deadLetterHeaders, headerText, headersView, outputHeaders, retryHeaders, retryInfo } from './headers.ts';
 import { HANDLE_ATTEMPTS_MAX, OUTPUTS_PER_RECORD_MAX } from './limits.ts';
 import { TRACEPARENT_HEADER, TRACESTATE_HEADER, formatTraceparent, nextHop } from './traceparent.ts';
 import { RuntimeError, classifyFailure, type Failure, type Handler, type HandlerContext, type InputRecord, type ValueDecoder, type ValueEncoder } from './types.ts';
@@ -19,7 +19,14 @@ export interface TopicMessage {
 
 export type Outcome =
   | { kind: 'produced'; outputs: TopicMessage[]; attempts: number }
+  | { kind: 'retry-later'; retry: TopicMessage; failure: Failure; attempts: number }
   | { kind: 'dead-lettered'; deadLetter: TopicMessage; failure: Failure; attempts: number };
+
+/** Delayed retries: tier n (1-based) is `topics[n-1]`, where a record waits `delaysMs[n-1]`. */
+export interface RetryTiers {
+  topics: readonly string[];
+  delaysMs: readonly number[];
+}
 
 export interface HandleDeps<V, O> {
   processor: string;
@@ -37,6 +44,8 @@ export interface HandleDeps<V, O> {
   random?: () => number;
   /** Log field naming the key (payment topics are keyed by paymentId); undefined logs it as `key`. */
   keyLogField?: string;
+  /** After the in-place attempts, transient failures wait on these before the dead-letter topic. */
+  retry?: RetryTiers;
 }
 
 export interface RawRecord {
@@ -86,10 +95,16 @@ async function attemptOnce<V, O>(deps: HandleDeps<V, O>, raw: RawRecord, record:
   return encoded;
 }
 
-/** Handles one record: outputs to produce, or the dead letter to produce instead. */
-export async function handleRecord<V, O>(deps: HandleDeps<V, O>, raw: RawRecord): Promise<Outcome> {
+/**
+ * Handles one record: outputs to produce, or where it goes instead (a retry topic, the
+ * dead-letter topic). A record read from a retry topic is handled as the record it was: its
+ * source topic, partition and offset, its key, value and trace.
+ */
+export async function handleRecord<V, O>(deps: HandleDeps<V, O>, read: RawRecord): Promise<Outcome> {
   const attemptsMax = deps.attemptsMax ?? HANDLE_ATTEMPTS_MAX;
-  const headers: IHeaders | undefined = raw.message.headers;
+  const headers: IHeaders | undefined = read.message.headers;
+  const retried = retryInfo(headers);
+  const raw: RawRecord = retried === undefined ? read : { topic: retried.sourceTopic, partition: retried.sourcePartition, message: { ...read.message, offset: retried.sourceOffset } };
   const hop = nextHop(headerText(headers, TRACEPARENT_HEADER));
   const tracestate = headerText(headers, TRACESTATE_HEADER);
   const key = raw.message.key === null ? null : raw.message.key.toString('utf8');
@@ -127,6 +142,15 @@ export async function handleRecord<V, O>(deps: HandleDeps<V, O>, raw: RawRecord)
   assert.ok(failure !== undefined, 'a record leaves the attempt loop only with a failure');
   const final = failure;
   const attempts = Math.min(attempt, attemptsMax);
+  const delayed = retried?.count ?? 0;
+  const tier = deps.retry?.topics[delayed];
+  const delayMs = deps.retry?.delaysMs[delayed];
+  if (final.retriable && tier !== undefined && delayMs !== undefined) {
+    const notBeforeMs = deps.nowMs() + delayMs;
+    recordLog().warn({ err: final.error, code: final.code, attempts, retryTopic: tier, notBeforeMs }, 'transient failure outlasted the in-place retries; parked on a retry topic');
+    const info = { count: delayed + 1, sourceTopic: raw.topic, sourcePartition: raw.partition, sourceOffset: raw.message.offset, notBeforeMs };
+    return { kind: 'retry-later', retry: { topic: tier, message: { key: raw.message.key, value: raw.message.value, headers: retryHeaders(headers, info, final) } }, failure: final, attempts };
+  }
   recordLog()[final.code === 'unexpected_error' ? 'error' : 'warn']({ err: final.error, code: final.code, attempts }, 'record dead-lettered');
   const deadLetter: TopicMessage = {
     topic: deps.dlqTopic(raw.topic),
@@ -145,5 +169,6 @@ export async function handleRecord<V, O>(deps: HandleDeps<V, O>, raw: RawRecord)
       }),
     },
   };
+  if (delayed > 0 && deadLetter.message.headers !== undefined) deadLetter.message.headers[DLQ_HEADERS.delayedRetries] = String(delayed);
   return { kind: 'dead-lettered', deadLetter, failure: final, attempts };
 }

@@ -16,9 +16,55 @@ export const DLQ_HEADERS = Object.freeze({
   sourceOffset: 'dlq.source.offset',
   attempts: 'dlq.attempts',
   failedAtMs: 'dlq.failed.at.ms',
+  /** Times the record waited on a retry topic before it was dead-lettered (absent: never). */
+  delayedRetries: 'dlq.delayed.retries',
 } as const);
 
 /** The first value of a header as UTF-8 (Kafka allows repeated keys; kafkajs gives an array). */
+/** Headers of a record parked on a retry topic: where it came from and when it is due. */
+export const RETRY_HEADERS = Object.freeze({
+  count: 'retry.count',
+  sourceTopic: 'retry.source.topic',
+  sourcePartition: 'retry.source.partition',
+  sourceOffset: 'retry.source.offset',
+  notBeforeMs: 'retry.not.before.ms',
+  errorCode: 'retry.error.code',
+  errorMessage: 'retry.error.message',
+});
+
+export interface RetryInfo {
+  /** Delayed retries so far (1 on the first retry topic). */
+  count: number;
+  sourceTopic: string;
+  sourcePartition: number;
+  sourceOffset: string;
+  notBeforeMs: number;
+}
+
+/** The retry headers of a record read from a retry topic, or undefined for an original record. */
+export function retryInfo(headers: IHeaders | undefined): RetryInfo | undefined {
+  const count = headerText(headers, RETRY_HEADERS.count);
+  const sourceTopic = headerText(headers, RETRY_HEADERS.sourceTopic);
+  if (count === undefined || sourceTopic === undefined) return undefined;
+  return { count: Number(count), sourceTopic, sourcePartition: Number(headerText(headers, RETRY_HEADERS.sourcePartition) ?? '0'), sourceOffset: headerText(headers, RETRY_HEADERS.sourceOffset) ?? '0', notBeforeMs: Number(headerText(headers, RETRY_HEADERS.notBeforeMs) ?? '0') };
+}
+
+/** The original headers (earlier retry headers replaced) plus where the record waits and why. */
+export function retryHeaders(original: IHeaders | undefined, info: RetryInfo, failure: { code: string; message: string }): IHeaders {
+  const out: IHeaders = { ...original };
+  for (const name of Object.values(RETRY_HEADERS)) delete out[name];
+  return {
+    ...out,
+    [RETRY_HEADERS.count]: String(info.count),
+    [RETRY_HEADERS.sourceTopic]: info.sourceTopic,
+    [RETRY_HEADERS.sourcePartition]: String(info.sourcePartition),
+    [RETRY_HEADERS.sourceOffset]: info.sourceOffset,
+    [RETRY_HEADERS.notBeforeMs]: String(info.notBeforeMs),
+    [RETRY_HEADERS.errorCode]: failure.code,
+    [RETRY_HEADERS.errorMessage]: truncate(failure.message, DLQ_ERROR_MESSAGE_CHARS_MAX),
+  };
+}
+
 export function headerText(headers: IHeaders | undefined, name: string): string | undefined {
   const raw = headers?.[name];
   const first = Array.isArray(raw) ? raw[0] : raw;

@@ -9,6 +9,7 @@ export interface RuntimeMetrics {
   recordsOut: Counter<'processor'>;
   recordsFailed: Counter<'processor'>;
   recordsDeadLettered: Counter<'processor'>;
+  recordsRetried: Counter<'processor'>;
   handleSeconds: Histogram<'processor'>;
   consumerLag: Gauge<'processor' | 'topic' | 'partition'>;
   transactionsAborted: Counter<'processor'>;
@@ -31,6 +32,7 @@ export function runtimeMetrics(registry: Registry): RuntimeMetrics {
     recordsOut: counter(registry, 'paystream_processor_records_out_total', 'Records produced by handlers and committed.'),
     recordsFailed: counter(registry, 'paystream_processor_records_failed_total', 'Handler attempts that failed (each retry counts).'),
     recordsDeadLettered: counter(registry, 'paystream_processor_records_dead_lettered_total', 'Records written to a dead-letter topic and committed.'),
+    recordsRetried: counter(registry, 'paystream_processor_records_retried_later_total', 'Records parked on a retry topic (a delayed retry) and committed.'),
     transactionsAborted: counter(registry, 'paystream_processor_transactions_aborted_total', 'Transactions aborted; their records are consumed again.'),
     handleSeconds:
       (registry.getSingleMetric(histogramName) as Histogram<'processor'> | undefined) ??

@@ -9,7 +9,8 @@ import type { Logger } from '../../lib/logger.ts';
 import type { Registry } from 'prom-client';
 import { dlqName } from '../../schemas/catalogue.ts';
 import { backoffDelayMs, type BackoffPolicy } from './backoff.ts';
-import { handleRecord, type HandleDeps, type Outcome } from './handle.ts';
+import { handleRecord, type HandleDeps, type Outcome, type RetryTiers } from './handle.ts';
+import { retryInfo } from './headers.ts';
 import { KEY_CONCURRENCY_DEFAULT, KEY_CONCURRENCY_MAX, PARTITIONS_CONCURRENT_MAX, STOP_GRACE_MS, TRANSACTION_HANDLE_MS_MAX, TRANSACTION_RECORDS_MAX, TRANSACTION_TIMEOUT_MS } from './limits.ts';
 import { runtimeMetrics, type RuntimeMetrics } from './metrics.ts';
 import { ProducerPool } from './producers.ts';
@@ -55,6 +56,17 @@ export interface ProcessorOptions<V, O> {
   random?: () => number;
   /** Log field naming the record key; payment topics are keyed by paymentId. */
   keyLogField?: string;
+  /**
+   * Delayed retries after the in-place ones (default: none, straight to the dead-letter topic):
+   * a record still failing transiently waits `delaysMs[0]` on `<name>.retry.1`, then
+   * `delaysMs[1]` on `<name>.retry.2`, ... and is dead-lettered after the last.
+   */
+  retryTopics?: { delaysMs: readonly number[] };
+}
+
+/** The retry topics of a processor, tier by tier. */
+export function retryTopicNames(processor: string, tiers: number): string[] {
+  return Array.from({ length: tiers }, (_, i) => `${processor}.retry.${i + 1}`);
 }
 
 export interface Processor {
@@ -82,6 +94,8 @@ class TransactionalProcessor<V, O> implements Processor {
   private readonly locks = new Map<string, Promise<void>>();
   private readonly aborts = new Map<string, number>();
   private stopping: Promise<void> | undefined;
+  private readonly retryTiers: RetryTiers;
+  private readonly resumeTimers = new Set<NodeJS.Timeout>();
 
   constructor(options: ProcessorOptions<V, O>) {
     // Misconfiguration is a bug in the calling code: fail at construction, loudly.
@@ -97,6 +111,9 @@ class TransactionalProcessor<V, O> implements Processor {
       assert.ok(value === undefined || (Number.isInteger(value) && value >= 1), `${what} must be a positive integer; got ${String(value)}`);
     }
     assert.ok((options.keyConcurrency ?? 1) <= KEY_CONCURRENCY_MAX, `keyConcurrency must be at most ${String(KEY_CONCURRENCY_MAX)}`);
+    const delays = options.retryTopics?.delaysMs ?? [];
+    assert.ok(delays.every((d) => Number.isInteger(d) && d >= 0), 'retry delays are whole non-negative milliseconds');
+    this.retryTiers = { topics: retryTopicNames(options.name, delays.length), delaysMs: delays };
     this.options = options;
     this.name = options.name;
     this.log = options.logger.child({ processor: options.name });
@@ -143,7 +160,7 @@ class TransactionalProcessor<V, O> implements Processor {
     try {
       await this.admin.connect();
       await this.consumer.connect();
-      for (const topic of this.options.topics) await this.consumer.subscribe({ topic, fromBeginning: this.options.fromBeginning ?? true });
+      for (const topic of [...this.options.topics, ...this.retryTiers.topics]) await this.consumer.subscribe({ topic, fromBeginning: this.options.fromBeginning ?? true });
       await this.consumer.run({
         autoCommit: false,
         // Offsets are resolved only after their transaction committed (or never, after an abort).
@@ -171,6 +188,8 @@ class TransactionalProcessor<V, O> implements Processor {
       return;
     }
     this.current = 'stopping';
+    for (const timer of this.resumeTimers) clearTimeout(timer);
+    this.resumeTimers.clear();
     const graceMs = this.options.stopGraceMs ?? STOP_GRACE_MS;
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((resolve) => {
@@ -224,11 +243,38 @@ class TransactionalProcessor<V, O> implements Processor {
     return next;
   }
 
+  /**
+   * On a retry topic, records are due in order (one tier, one delay): the batch is handled up to
+   * the first record not yet due, and the partition is paused until that one is. Other partitions
+   * and topics go on meanwhile.
+   */
+  private dueEnd(batch: EachBatchPayload['batch']): number {
+    if (!this.retryTiers.topics.includes(batch.topic)) return batch.messages.length;
+    const nowMs = this.options.clock?.nowMs() ?? Date.now();
+    const end = batch.messages.findIndex((m) => (retryInfo(m.headers)?.notBeforeMs ?? 0) > nowMs);
+    return end === -1 ? batch.messages.length : end;
+  }
+
+  private waitUntilDue(topic: string, partition: number, message: KafkaMessage): void {
+    const nowMs = this.options.clock?.nowMs() ?? Date.now();
+    const dueMs = retryInfo(message.headers)?.notBeforeMs ?? nowMs;
+    const target = [{ topic, partitions: [partition] }];
+    this.consumer.seek({ topic, partition, offset: message.offset });
+    this.consumer.pause(target);
+    const timer = setTimeout(() => {
+      this.resumeTimers.delete(timer);
+      if (this.current === 'running') this.consumer.resume(target);
+    }, Math.max(0, dueMs - nowMs));
+    timer.unref();
+    this.resumeTimers.add(timer);
+  }
+
   private async onBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, isRunning, isStale, heartbeat } = payload;
     const { topic, partition } = batch;
     const first = batch.messages[0];
     if (first === undefined) return;
+    const end = this.dueEnd(batch);
     const slot = await this.producers.acquire(topic, partition);
     if (slot.fresh) {
       // Fenced in just now: a previous owner's commit may have landed after kafkajs read the
@@ -242,9 +288,9 @@ class TransactionalProcessor<V, O> implements Processor {
       }
     }
     let next = 0;
-    while (next < batch.messages.length) {
+    while (next < end) {
       if (!isRunning() || isStale()) return;
-      const { messages, outcomes } = await this.handleChunk(payload, next);
+      const { messages, outcomes } = await this.handleChunk(payload, next, end);
       next += messages.length;
       const chunk: Chunk = { topic, partition, groupId: this.name, messages, outcomes };
       const committed = await commitChunk(slot.producer, chunk, this.log);
@@ -268,6 +314,8 @@ class TransactionalProcessor<V, O> implements Processor {
       this.metrics.consumerLag.set({ processor: this.name, topic, partition: String(partition) }, Number(lag < 0n ? 0n : lag));
       await heartbeat();
     }
+    const waiting = batch.messages[end];
+    if (waiting !== undefined && isRunning() && !isStale()) this.waitUntilDue(topic, partition, waiting);
   }
 
   /**
@@ -276,19 +324,19 @@ class TransactionalProcessor<V, O> implements Processor {
    * rather than holding a thousand records' outputs back. Heartbeats on the way, so a slow
    * chunk does not cost the group membership.
    */
-  private async handleChunk(payload: EachBatchPayload, from: number): Promise<{ messages: KafkaMessage[]; outcomes: Outcome[] }> {
+  private async handleChunk(payload: EachBatchPayload, from: number, end: number): Promise<{ messages: KafkaMessage[]; outcomes: Outcome[] }> {
     const { batch, heartbeat, isRunning } = payload;
     const recordsMax = this.options.transactionRecordsMax ?? TRANSACTION_RECORDS_MAX;
     const handleMsMax = this.options.transactionHandleMsMax ?? TRANSACTION_HANDLE_MS_MAX;
     const deps = this.handleDeps(heartbeat);
     const handleSeconds = this.metrics.handleSeconds.labels({ processor: this.name });
     const keyConcurrency = this.options.keyConcurrency ?? KEY_CONCURRENCY_DEFAULT;
-    if (keyConcurrency > 1) return this.handleChunkByKey(payload, from, keyConcurrency);
+    if (keyConcurrency > 1) return this.handleChunkByKey(payload, from, end, keyConcurrency);
     const messages: KafkaMessage[] = [];
     const outcomes: Outcome[] = [];
     const chunkStartedMs = performance.now();
     let beatMs = chunkStartedMs;
-    for (let i = from; i < batch.messages.length && messages.length < recordsMax; i += 1) {
+    for (let i = from; i < end && messages.length < recordsMax; i += 1) {
       const message = batch.messages[i] as KafkaMessage;
       const startedMs = performance.now();
       outcomes.push(await handleRecord(deps, { topic: batch.topic, partition: batch.partition, message }));
@@ -313,13 +361,13 @@ class TransactionalProcessor<V, O> implements Processor {
    * records handled beyond that prefix (when the time limit or stop cut the chunk) are dropped
    * and handled again in the next chunk, as after an abort.
    */
-  private async handleChunkByKey(payload: EachBatchPayload, from: number, keyConcurrency: number): Promise<{ messages: KafkaMessage[]; outcomes: Outcome[] }> {
+  private async handleChunkByKey(payload: EachBatchPayload, from: number, until: number, keyConcurrency: number): Promise<{ messages: KafkaMessage[]; outcomes: Outcome[] }> {
     const { batch, heartbeat, isRunning } = payload;
     const recordsMax = this.options.transactionRecordsMax ?? TRANSACTION_RECORDS_MAX;
     const handleMsMax = this.options.transactionHandleMsMax ?? TRANSACTION_HANDLE_MS_MAX;
     const deps = this.handleDeps(heartbeat);
     const handleSeconds = this.metrics.handleSeconds.labels({ processor: this.name });
-    const end = Math.min(batch.messages.length, from + recordsMax);
+    const end = Math.min(until, from + recordsMax);
     const byKey = new Map<string, number[]>();
     for (let i = from; i < end; i += 1) {
       const key = (batch.messages[i] as KafkaMessage).key?.toString('latin1') ?? '';
@@ -371,10 +419,14 @@ class TransactionalProcessor<V, O> implements Processor {
     let out = 0;
     let failed = 0;
     let deadLettered = 0;
+    let retried = 0;
     for (const o of outcomes) {
       if (o.kind === 'produced') {
         out += o.outputs.length;
         failed += o.attempts - 1;
+      } else if (o.kind === 'retry-later') {
+        retried += 1;
+        failed += o.attempts;
       } else {
         deadLettered += 1;
         failed += o.attempts;
@@ -385,6 +437,7 @@ class TransactionalProcessor<V, O> implements Processor {
     if (out > 0) this.metrics.recordsOut.inc(labels, out);
     if (failed > 0) this.metrics.recordsFailed.inc(labels, failed);
     if (deadLettered > 0) this.metrics.recordsDeadLettered.inc(labels, deadLettered);
+    if (retried > 0) this.metrics.recordsRetried.inc(labels, retried);
   }
 
   private handleDeps(heartbeat: () => Promise<void>): HandleDeps<V, O> {
@@ -405,6 +458,7 @@ class TransactionalProcessor<V, O> implements Processor {
       ...(o.backoff === undefined ? {} : { backoff: o.backoff }),
       ...(o.random === undefined ? {} : { random: o.random }),
       keyLogField: o.keyLogField ?? 'paymentId',
+      ...(this.retryTiers.topics.length === 0 ? {} : { retry: this.retryTiers }),
     };
   }
 

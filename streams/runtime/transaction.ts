@@ -26,6 +26,7 @@ export function topicMessages(outcomes: readonly Outcome[]): Array<{ topic: stri
   };
   for (const outcome of outcomes) {
     if (outcome.kind === 'produced') for (const out of outcome.outputs) add(out.topic, out.message);
+    else if (outcome.kind === 'retry-later') add(outcome.retry.topic, outcome.retry.message);
     else add(outcome.deadLetter.topic, outcome.deadLetter.message);
   }
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
