@@ -22,6 +22,7 @@ export interface CopyProcessorArgs {
   output: string;
   name: string;
   transactionRecordsMax?: number;
+  keyConcurrency?: number;
 }
 
 export class ChildProcessor {
@@ -53,6 +54,7 @@ export class ChildProcessor {
     const a = this.args;
     const argv = ['--import', 'tsx', SCRIPT_PATH, '--bootstrap', a.bootstrap, '--input', a.input, '--output', a.output, '--name', a.name];
     if (a.transactionRecordsMax !== undefined) argv.push('--transaction-records-max', String(a.transactionRecordsMax));
+    if (a.keyConcurrency !== undefined) argv.push('--key-concurrency', String(a.keyConcurrency));
     const child = spawn(process.execPath, argv, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     live.add(child);

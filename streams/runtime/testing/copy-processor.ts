@@ -21,6 +21,7 @@ const { values } = parseArgs({
     output: { type: 'string' },
     name: { type: 'string' },
     'transaction-records-max': { type: 'string' },
+    'key-concurrency': { type: 'string' },
     'log-level': { type: 'string' },
   },
 });
@@ -50,6 +51,7 @@ const processor = createProcessor<Buffer, Buffer>({
   registry: new Registry(),
   group: { sessionTimeoutMs: 6_000, rebalanceTimeoutMs: 6_000, heartbeatIntervalMs: 500, maxWaitTimeMs: 200 },
   ...(values['transaction-records-max'] === undefined ? {} : { transactionRecordsMax: Number(values['transaction-records-max']) }),
+  ...(values['key-concurrency'] === undefined ? {} : { keyConcurrency: Number(values['key-concurrency']) }),
 });
 
 process.once('SIGTERM', () => {
