@@ -12,7 +12,6 @@
  *   consume. A payment crosses eight topics between the API and the ledger, so the ratio shows how
  *   much of the broker's rate the pipeline turns into payments.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,10 +26,10 @@ import { AvroCodec } from '../schemas/codec.ts';
 import { MerchantStore } from '../api/merchants/store.ts';
 import { resolveMasterKey } from '../api/merchants/master-key.ts';
 import { freePort } from '../test/helpers/wait.ts';
+import { startUp } from '../test/helpers/up.ts';
 import { kafkajsConsume, kafkajsProduce } from './lib/kafkajs-workload.ts';
 import { recordFigure } from './lib/result.ts';
 
-const CLI = join(import.meta.dirname, '../ops/cli/main.ts');
 /**
  * Merchants the traffic is spread over: each has the API's per-merchant rate limit
  * (api/limits.ts), which would otherwise cap the run at one merchant's allowance.
@@ -46,24 +45,6 @@ const RAW_RECORDS = 50_000;
 const RAW_VALUE_BYTES = 300;
 const START_TIMEOUT_MS = 180_000;
 const SETTLE_WAIT_MS = 300_000;
-
-interface Up {
-  child: ChildProcess;
-  output(): string;
-  exited: Promise<void>;
-}
-
-function startUp(dataDir: string, apiPort: number): Up {
-  // A fixed port: the sandbox wallets are told where to call back before the API is up.
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'up', '--data-dir', dataDir], {
-    env: { ...process.env, API_PORT: String(apiPort), LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
-  return { child, output: () => out, exited: new Promise((resolve) => child.once('exit', () => resolve())) };
-}
 
 /** Time until every succeeded payment of `ids` has its capture posted; the moment it did. */
 async function ledgerCaughtUp(pool: Pool, succeeded: readonly string[]): Promise<number> {

@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,8 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { waitUntil } from '../../lib/wait.ts';
 import { isAlive } from '../../ops/embedded/processes.ts';
 import { signatureHeaders } from '../../api/signature.ts';
+import { startUp, type Up } from '../helpers/up.ts';
 
-const CLI = join(import.meta.dirname, '../../ops/cli/main.ts');
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -19,24 +18,6 @@ function freePort(): Promise<number> {
       server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
     });
   });
-}
-
-interface Up {
-  child: ChildProcess;
-  output(): string;
-  exited: Promise<number | null>;
-}
-
-function startUp(dataDir: string, apiPort: number): Up {
-  // Its own process group, as a terminal would run it; the test signals the group like Ctrl-C.
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'up', '--data-dir', dataDir], {
-    env: { ...process.env, API_PORT: String(apiPort), LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
-  return { child, output: () => out, exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
 }
 
 function banner(up: Up): { api: string; keyId: string; secret: string; pids: Map<string, number> } | undefined {
