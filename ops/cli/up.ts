@@ -14,6 +14,7 @@ import type { Shutdown } from '../../lib/shutdown.ts';
 import { Secret } from '../../lib/secret.ts';
 import { resolveMasterKey } from '../../api/merchants/master-key.ts';
 import { launch, type Endpoints } from '../embedded/launcher.ts';
+import { freePort } from '../embedded/ports.ts';
 import { curlExample, ensureDemoMerchant } from '../supervisor/demo-merchant.ts';
 import { superviseRoles } from '../supervisor/supervisor.ts';
 import { ROLES } from './roles.ts';
@@ -38,7 +39,11 @@ export function describeServices(endpoints: Endpoints): string {
 }
 
 export async function runUp(options: { config: Readonly<Config>; dataDir: string; logger: Logger; shutdown: Shutdown; servicesOnly: boolean; write: (text: string) => void }): Promise<void> {
-  const { config, logger, shutdown } = options;
+  const { logger, shutdown } = options;
+  // The sandbox wallets learn where to call back before the API listens: API_PORT=0 becomes a
+  // concrete free port here, the one the API role is then told to use.
+  const apiPort = options.config.apiPort === 0 ? await freePort(options.config.apiHost === '0.0.0.0' ? '127.0.0.1' : options.config.apiHost) : options.config.apiPort;
+  const config: Readonly<Config> = Object.freeze({ ...options.config, apiPort });
   const launched = await launch({ config, dataDir: options.dataDir, logger });
   shutdown.add('embedded services', () => launched.stop());
   options.write(describeServices(launched.endpoints));
@@ -52,7 +57,7 @@ export async function runUp(options: { config: Readonly<Config>; dataDir: string
     dataDir: launched.endpoints.dataDir,
     logger,
     graceMs: config.shutdownGraceMs,
-    env: { METRICS_PORT: '0' },
+    env: { METRICS_PORT: '0', API_PORT: String(apiPort) },
     onStart: (role, pid) => {
       pids[role] = pid;
       writeFileAtomic(rolesFile, `${JSON.stringify(pids, null, 2)}\n`);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,10 +51,15 @@ test('npm start runs every role under supervision: a killed role comes back, Ctr
   });
   const apiPort = await freePort();
 
-  const first = startUp(dataDir, apiPort);
+  // API_PORT=0: up picks the port, and the wallets are told to call back to that same port.
+  const first = startUp(dataDir, 0);
   ups.push(first);
   const b1 = await waitUntil(() => banner(first), { timeoutMs: 180_000, intervalMs: 200, what: 'the npm start banner' });
   assert.ok(b1.pids.has('api'), first.output());
+  for (const role of ['router', 'risk', 'channel', 'result', 'ledger', 'metrics', 'webhooks', 'sweeper']) assert.ok(b1.pids.has(role), `${role} runs`);
+  const wallets = JSON.parse(readFileSync(join(dataDir, 'channels.json'), 'utf8')) as Record<string, { config: { notifyUrl?: string } }>;
+  assert.equal(new URL(wallets.wallet_a?.config.notifyUrl ?? 'http://x:1/').port, new URL(b1.api).port, 'wallet callbacks go to the port the API listens on');
+  assert.ok(existsSync(join(dataDir, 'bank.json')), 'the sandbox bank is described for the ledger role');
   assert.match(first.output(), /curl -sS http:\/\/\S+\/v1\/payments/, 'a copy-paste curl is printed');
   const created = await createPayment(b1.api, b1.keyId, b1.secret);
   assert.equal(created.status, 202, await created.clone().text());
