@@ -137,7 +137,14 @@ export const ROLES: Readonly<Record<string, RoleStarter>> = {
     const { roleKit } = await import('./role-kit.ts');
     const { createMetricsProcessor } = await import('../../streams/metrics/processor.ts');
     const kit = roleKit('metrics', config, logger);
-    const metrics = createMetricsProcessor({ kafka: kit.kafka, codec: kit.codec, logger, registry: kit.registry });
+    const metrics = createMetricsProcessor({
+      kafka: kit.kafka,
+      codec: kit.codec,
+      logger,
+      registry: kit.registry,
+      // Counted-but-uncommitted windows cannot be trusted: exit, and the supervisor (or the orchestrator) starts it again.
+      onFatal: () => process.exit(1),
+    });
     await metrics.start();
     return kit.running(() => metrics.stop());
   },

@@ -19,7 +19,11 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Consumer, Kafka, Producer } from '../../lib/kafka.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { AvroCodec } from '../../schemas/codec.ts';
-import type { ChannelMetricsWindow, PaymentMetricsWindow } from '../../schemas/types.ts';
+import type { ChannelMetricsWindow, PaymentEvent, PaymentMetricsWindow } from '../../schemas/types.ts';
+import type { Message } from '../../lib/kafka.ts';
+import { dlqName } from '../../schemas/catalogue.ts';
+import { deadLetterHeaders } from '../runtime/headers.ts';
+import { classifyFailure } from '../runtime/types.ts';
 import { Tally } from './aggregate.ts';
 import { observe } from './observe.ts';
 import { WindowedAggregator, type ClosedWindow } from './windows.ts';
@@ -50,6 +54,12 @@ export interface MetricsProcessorOptions {
   /** The named limits, shortened by tests. */
   timing?: Partial<{ outOfOrdernessMs: number; allowedLatenessMs: number; idleAfterMs: number; idleLagMs: number; tickMs: number }>;
   sessionTimeoutMs?: number;
+  /**
+   * Called once when a flush failed: the windows in memory already counted records whose offsets
+   * did not commit, so this instance must not go on (the role exits and is started again, and the
+   * windows are rebuilt from the committed offsets).
+   */
+  onFatal?: (err: unknown) => void;
 }
 
 export interface MetricsProcessor {
@@ -86,7 +96,15 @@ export function createMetricsProcessor(options: MetricsProcessorOptions): Metric
   let committed = new Map<number, bigint>();
   let lastRecordAtMs = 0;
   let caughtUp = false;
+  /** Records that cannot be read, written to the input's dead-letter topic with the next flush. */
+  let deadLetters: Message[] = [];
   let failure: unknown;
+  const fatal = (err: unknown): void => {
+    if (failure !== undefined) return;
+    failure = err;
+    log.error({ err }, 'metrics flush failed: this instance stops counting; a restart rebuilds the windows from the committed offsets');
+    options.onFatal?.(err);
+  };
   // Batches and timer ticks take turns: one flush at a time, in order.
   let turn: Promise<void> = Promise.resolve();
   const serially = (work: () => Promise<void>): Promise<void> => {
@@ -116,8 +134,8 @@ export function createMetricsProcessor(options: MetricsProcessorOptions): Metric
     }
   }
 
-  async function encodeWindows(closed: readonly ClosedWindow[]): Promise<Array<{ topic: string; messages: Array<{ key: string; value: Buffer }> }>> {
-    const byTopic = new Map<string, Array<{ key: string; value: Buffer }>>();
+  async function encodeWindows(closed: readonly ClosedWindow[]): Promise<Array<{ topic: string; messages: Message[] }>> {
+    const byTopic = new Map<string, Message[]>();
     const push = (topic: string, key: string, value: Buffer): void => {
       const list = byTopic.get(topic) ?? [];
       list.push({ key, value });
@@ -152,9 +170,11 @@ export function createMetricsProcessor(options: MetricsProcessorOptions): Metric
     const offsets = new Map<number, bigint>();
     for (const [partition, next] of nextOffsets) offsets.set(partition, low.get(partition) ?? next);
     const moved = [...offsets].some(([p, o]) => committed.get(p) !== o);
-    if (closed.length === 0 && !moved) return;
+    if (closed.length === 0 && !moved && deadLetters.length === 0) return;
     const emittedThrough = aggregator.emittedThrough();
     const batches = await encodeWindows(closed);
+    if (deadLetters.length > 0) batches.push({ topic: dlqName(topics.input), messages: deadLetters });
+    const lettered = deadLetters.length;
     const transaction = await producer.transaction();
     try {
       if (batches.length > 0) await transaction.sendBatch({ topicMessages: batches, acks: -1 });
@@ -165,6 +185,8 @@ export function createMetricsProcessor(options: MetricsProcessorOptions): Metric
       throw err;
     }
     committed = offsets;
+    deadLetters = deadLetters.slice(lettered);
+    if (lettered > 0) gauges.records.inc({ result: 'dead_lettered' }, lettered);
     for (const w of closed) gauges.emitted.inc({ window: label(w.sizeMs) });
     gauges.watermark.set(Number.isFinite(aggregator.watermark) ? aggregator.watermark / 1000 : 0);
     if (closed.length > 0) log.debug({ windows: closed.length, watermarkMs: aggregator.watermark }, 'metric windows emitted');
@@ -186,11 +208,30 @@ export function createMetricsProcessor(options: MetricsProcessorOptions): Metric
         autoCommit: false,
         eachBatch: async ({ batch, heartbeat }) =>
           serially(async () => {
+            if (failure !== undefined) throw new Error('the metrics processor failed and counts nothing more until restarted');
+            // Every record is read before any is counted: a transient failure (the registry
+            // unreachable) throws with nothing counted, and the batch is read again.
+            const read: Array<{ offset: bigint; event: PaymentEvent | undefined; dead: Message | undefined }> = [];
             for (const m of batch.messages) {
               const offset = BigInt(m.offset);
+              if (m.value === null) {
+                read.push({ offset, event: undefined, dead: undefined });
+                continue;
+              }
+              try {
+                read.push({ offset, event: await options.codec.decode('PaymentEvent', m.value), dead: undefined });
+              } catch (err) {
+                const failure = classifyFailure(err);
+                if (failure.retriable) throw err;
+                log.warn({ err, code: failure.code, partition: batch.partition, offset: m.offset }, 'unreadable payment event: dead-lettered');
+                read.push({ offset, event: undefined, dead: { key: m.key, value: m.value, headers: deadLetterHeaders(m.headers, { code: failure.code, message: failure.message, processor: groupId, topic: topics.input, partition: batch.partition, offset: m.offset, attempts: 1, failedAtMs: clock.nowMs() }) } });
+              }
+            }
+            for (const { offset, event, dead } of read) {
               nextOffsets.set(batch.partition, offset + 1n);
-              if (m.value === null) continue;
-              const o = observe(await options.codec.decode('PaymentEvent', m.value));
+              if (dead !== undefined) deadLetters.push(dead);
+              if (event === undefined) continue;
+              const o = observe(event);
               if (o === undefined) {
                 gauges.records.inc({ result: 'not_an_outcome' });
                 continue;
@@ -202,20 +243,21 @@ export function createMetricsProcessor(options: MetricsProcessorOptions): Metric
             if (batch.messages.length > 0) lastRecordAtMs = clock.nowMs();
             if (batch.offsetLag() === '0') caughtUp = true;
             for (const [size, n] of Object.entries(agg.lateCounts())) gauges.late.set({ window: label(Number(size)) }, n);
-            await flush();
+            await flush().catch((err: unknown) => {
+              fatal(err);
+              throw err;
+            });
             await heartbeat();
           }),
       });
       timer = setInterval(() => {
+        if (failure !== undefined) return;
         void serially(async () => {
           // Quiet input: event time stands still, so the wall clock moves the watermark (only once
           // the backlog was read, or a restart would call the records it replays late).
           if (caughtUp && clock.nowMs() - lastRecordAtMs >= timing.idleAfterMs) agg.advanceTo(clock.nowMs() - timing.idleLagMs);
           await flush();
-        }).catch((err: unknown) => {
-          failure = err;
-          log.error({ err }, 'metrics flush failed; the windows are emitted again from the committed offsets after a restart');
-        });
+        }).catch(fatal);
       }, timing.tickMs);
       timer.unref();
     },

@@ -11,7 +11,8 @@ import { Tally } from '../../streams/metrics/aggregate.ts';
 import { observe } from '../../streams/metrics/observe.ts';
 import { createMetricsProcessor, type MetricsProcessor, type MetricsTopics } from '../../streams/metrics/processor.ts';
 import { seededRandom } from '../../streams/runtime/testing/seeded-random.ts';
-import { Scope, connectedAdmin, connectedProducer, newKafka, startTestBroker, uniqueName } from '../helpers/kafkajs.ts';
+import { Scope, connectedAdmin, connectedProducer, consumeCount, newKafka, startTestBroker, uniqueName } from '../helpers/kafkajs.ts';
+import { DLQ_HEADERS } from '../../streams/runtime/headers.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const logger = createLogger({ level: 'silent' });
@@ -215,4 +216,31 @@ test('a processor restarted mid-stream emits each window once and loses nothing:
   const outcomes = sent.filter((e) => observe(e) !== undefined).length;
   assert.equal(requests, outcomes, 'every outcome counted once in its merchant minute across the restart');
   assert.deepEqual(asMap(out, topics), withoutMax(want));
+});
+
+test('an unreadable record on payments.events goes to its dead-letter topic with the reason and the original bytes; the outcomes after it are counted', { timeout: 60_000 }, async () => {
+  const { topics, groupId } = await lane('poison');
+  const admin = await connectedAdmin(scope, kafka);
+  await admin.createTopics({ topics: [{ topic: `${topics.input}.dlq`, numPartitions: 1 }] });
+  const sent = events(3, 200, Date.now() - 300_000, 0);
+  const producer = await connectedProducer(scope, kafka);
+  const garbage = Buffer.from('not an avro record');
+  await producer.send({ topic: topics.input, acks: -1, messages: [{ key: 'pay-poison', value: garbage, headers: { origin: 'upstream' }, partition: 0 }] });
+  await send(topics.input, sent);
+  const endMs = Math.max(...sent.map((e) => e.occurredAtMs)) + 600_000;
+  for (const partition of [0, 1, 2]) await send(topics.input, [{ ...(sent[0] as PaymentEvent), paymentId: `end-${partition}`, occurredAtMs: endMs }], partition);
+  const p = processor(topics, groupId, new Registry(), { ...TIMING, idleLagMs: 3_600_000 });
+  scope.defer('stop poison', () => p.stop());
+  const out = await readOutputs(topics);
+  await p.start();
+  const want = expected(sent, () => false);
+  await waitFor(() => out.windows.length >= want.size, { timeoutMs: 40_000, message: () => `${want.size} windows (have ${out.windows.length})` });
+  assert.deepEqual(asMap(out, topics), withoutMax(want), 'every outcome after the poison record counted');
+  const dead = await consumeCount(scope, kafka, `${topics.input}.dlq`, 1, {}, 20_000);
+  assert.equal(dead[0]?.key, 'pay-poison');
+  assert.equal(dead[0]?.value, garbage.toString());
+  assert.equal(dead[0]?.headers[DLQ_HEADERS.errorCode], 'bad_magic');
+  assert.equal(dead[0]?.headers[DLQ_HEADERS.sourceTopic], topics.input);
+  assert.equal(dead[0]?.headers[DLQ_HEADERS.sourceOffset], '0');
+  assert.equal(dead[0]?.headers.origin, 'upstream');
 });
