@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
 import { createKafka, type Kafka } from '../../lib/kafka.ts';
 import { createLogger } from '../../lib/logger.ts';
-import { startSchemaRegistry } from '../../ops/embedded/schema-registry/index.ts';
-import { AvroCodec } from '../../schemas/codec.ts';
+import type { AvroCodec } from '../../schemas/codec.ts';
 import type { PaymentCommand, PaymentRouted, RoutingRule } from '../../schemas/types.ts';
-import { Scope, connectedAdmin, connectedConsumer, connectedProducer, newKafka, startTestBroker, uniqueName } from '../../test/helpers/kafkajs.ts';
+import { Scope, connectedAdmin, connectedConsumer, connectedProducer, newKafka, uniqueName } from '../../test/helpers/kafkajs.ts';
+import { startBrokerWithRegistry } from '../../test/helpers/registry.ts';
 import { waitFor } from '../../test/helpers/wait.ts';
 import { createRouter, type Router, type RouterTopics } from './processor.ts';
 import { buildAdmin } from './admin.ts';
@@ -24,10 +24,7 @@ after(() => scope.close());
 
 before(async () => {
   scope = new Scope({ after: () => undefined });
-  ({ bootstrap } = await startTestBroker(scope, { groupInitialRebalanceDelayMs: 0 }));
-  const schemas = await startSchemaRegistry({ kafkaBrokers: [bootstrap], host: '127.0.0.1', port: 0, logger, topic: uniqueName('schemas') });
-  scope.defer('close registry', () => schemas.close());
-  codec = new AvroCodec({ registryUrl: schemas.url, clientId: uniqueName('codec'), autoRegister: true });
+  ({ bootstrap, codec } = await startBrokerWithRegistry(scope));
   kafka = newKafka(bootstrap);
 });
 

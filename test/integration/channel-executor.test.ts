@@ -3,15 +3,16 @@ import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
 import { createKafka, type Kafka } from '../../lib/kafka.ts';
 import { createLogger } from '../../lib/logger.ts';
-import { startSchemaRegistry } from '../../ops/embedded/schema-registry/index.ts';
-import { AvroCodec, valueCodec } from '../../schemas/codec.ts';
+import type { AvroCodec} from '../../schemas/codec.ts';
+import { valueCodec } from '../../schemas/codec.ts';
 import type { PaymentAssessed, PaymentAttempt, PaymentMethod } from '../../schemas/types.ts';
 import { createChannelAdapter } from '../../connectors/channels/index.ts';
 import { startSandboxFleet, type SandboxFleet } from '../../connectors/channels/sandbox/fleet.ts';
 import { CHANNEL_IDS, type ChannelAdapter, type ChannelId } from '../../connectors/channels/types.ts';
 import { createChannelExecutor, type ChannelExecutor } from '../../streams/channel/processor.ts';
 import type { BreakerOptions } from '../../streams/channel/breaker.ts';
-import { Scope, connectedAdmin, connectedProducer, newKafka, startTestBroker, uniqueName } from '../helpers/kafkajs.ts';
+import { Scope, connectedAdmin, connectedProducer, newKafka, uniqueName } from '../helpers/kafkajs.ts';
+import { startBrokerWithRegistry } from '../helpers/registry.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const logger = createLogger({ level: 'silent' });
@@ -30,10 +31,7 @@ after(() => scope.close());
 
 before(async () => {
   scope = new Scope({ after: () => undefined });
-  ({ bootstrap } = await startTestBroker(scope, { groupInitialRebalanceDelayMs: 0 }));
-  const schemas = await startSchemaRegistry({ kafkaBrokers: [bootstrap], host: '127.0.0.1', port: 0, logger, topic: uniqueName('schemas') });
-  scope.defer('close registry', () => schemas.close());
-  codec = new AvroCodec({ registryUrl: schemas.url, clientId: uniqueName('codec'), autoRegister: true });
+  ({ bootstrap, codec } = await startBrokerWithRegistry(scope));
   fleet = await startSandboxFleet({ notifyUrl: () => 'http://127.0.0.1:9/unused', timeoutMs: ADAPTER_TIMEOUT_MS, seed: 7 });
   scope.defer('close fleet', () => fleet.close());
   adapters = Object.fromEntries(CHANNEL_IDS.map((id) => [id, createChannelAdapter(fleet.adapters[id])])) as Record<ChannelId, ChannelAdapter>;

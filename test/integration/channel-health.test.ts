@@ -1,14 +1,14 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLogger } from '../../lib/logger.ts';
-import { startSchemaRegistry } from '../../ops/embedded/schema-registry/index.ts';
-import { AvroCodec } from '../../schemas/codec.ts';
+import type { AvroCodec } from '../../schemas/codec.ts';
 import type { ChannelHealth } from '../../schemas/types.ts';
 import { ChannelError } from '../../connectors/channels/types.ts';
 import { ChannelGate } from '../../streams/channel/gate.ts';
 import { startHealthPublisher } from '../../streams/channel/health.ts';
 import { ChannelSwitches } from '../../streams/channel/switches.ts';
-import { Scope, connectedAdmin, connectedConsumer, newKafka, startTestBroker, uniqueName } from '../helpers/kafkajs.ts';
+import { Scope, connectedAdmin, connectedConsumer, newKafka, uniqueName } from '../helpers/kafkajs.ts';
+import { startBrokerWithRegistry } from '../helpers/registry.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const logger = createLogger({ level: 'silent' });
@@ -18,10 +18,7 @@ let codec: AvroCodec;
 
 before(async () => {
   scope = new Scope({ after: () => undefined });
-  ({ bootstrap } = await startTestBroker(scope, { groupInitialRebalanceDelayMs: 0 }));
-  const registry = await startSchemaRegistry({ kafkaBrokers: [bootstrap], host: '127.0.0.1', port: 0, logger, topic: uniqueName('schemas') });
-  scope.defer('close registry', () => registry.close());
-  codec = new AvroCodec({ registryUrl: registry.url, clientId: 'health-test', autoRegister: true });
+  ({ bootstrap, codec } = await startBrokerWithRegistry(scope));
 });
 after(() => scope.close());
 

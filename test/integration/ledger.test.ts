@@ -3,14 +3,14 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '../../lib/logger.ts';
 import { inTransaction } from '../../lib/postgres.ts';
-import { startSchemaRegistry } from '../../ops/embedded/schema-registry/index.ts';
 import { AvroCodec } from '../../schemas/codec.ts';
 import { SAMPLES } from '../../schemas/samples.ts';
 import type { PaymentEvent } from '../../schemas/types.ts';
 import { runChecks } from '../../ops/check/check.ts';
 import { LEDGER_CHECKS } from '../../streams/ledger/check.ts';
 import { seededRandom } from '../../streams/runtime/testing/seeded-random.ts';
-import { Scope, connectedAdmin, connectedProducer, newKafka, startTestBroker, uniqueName } from '../helpers/kafkajs.ts';
+import { Scope, connectedAdmin, connectedProducer, newKafka, uniqueName } from '../helpers/kafkajs.ts';
+import { startBrokerWithRegistry } from '../helpers/registry.ts';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { killed, startChild } from '../helpers/child.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -25,10 +25,7 @@ let pg: TestPostgres;
 
 before(async () => {
   scope = new Scope({ after: () => undefined });
-  ({ bootstrap } = await startTestBroker(scope, { groupInitialRebalanceDelayMs: 0 }));
-  const registry = await startSchemaRegistry({ kafkaBrokers: [bootstrap], host: '127.0.0.1', port: 0, logger, topic: uniqueName('schemas') });
-  scope.defer('close registry', () => registry.close());
-  registryUrl = registry.url;
+  ({ bootstrap, registryUrl } = await startBrokerWithRegistry(scope));
   pg = await startTestPostgres();
   scope.defer('close postgres', () => pg.close());
 });

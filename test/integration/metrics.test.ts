@@ -3,15 +3,15 @@ import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
 import { createKafka, type Kafka } from '../../lib/kafka.ts';
 import { createLogger } from '../../lib/logger.ts';
-import { startSchemaRegistry } from '../../ops/embedded/schema-registry/index.ts';
-import { AvroCodec } from '../../schemas/codec.ts';
+import type { AvroCodec } from '../../schemas/codec.ts';
 import { SAMPLES } from '../../schemas/samples.ts';
 import type { ChannelMetricsWindow, PaymentEvent, PaymentMetricsWindow } from '../../schemas/types.ts';
 import { Tally } from '../../streams/metrics/aggregate.ts';
 import { observe } from '../../streams/metrics/observe.ts';
 import { createMetricsProcessor, type MetricsProcessor, type MetricsTopics } from '../../streams/metrics/processor.ts';
 import { seededRandom } from '../../streams/runtime/testing/seeded-random.ts';
-import { Scope, connectedAdmin, connectedProducer, consumeCount, newKafka, startTestBroker, uniqueName } from '../helpers/kafkajs.ts';
+import { Scope, connectedAdmin, connectedProducer, consumeCount, newKafka, uniqueName } from '../helpers/kafkajs.ts';
+import { startBrokerWithRegistry } from '../helpers/registry.ts';
 import { DLQ_HEADERS } from '../../streams/runtime/headers.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -25,10 +25,7 @@ let kafka: Kafka;
 
 before(async () => {
   scope = new Scope({ after: () => undefined });
-  ({ bootstrap } = await startTestBroker(scope, { groupInitialRebalanceDelayMs: 0 }));
-  const schemas = await startSchemaRegistry({ kafkaBrokers: [bootstrap], host: '127.0.0.1', port: 0, logger, topic: uniqueName('schemas') });
-  scope.defer('close registry', () => schemas.close());
-  codec = new AvroCodec({ registryUrl: schemas.url, clientId: uniqueName('codec'), autoRegister: true });
+  ({ bootstrap, codec } = await startBrokerWithRegistry(scope));
   kafka = newKafka(bootstrap);
 });
 after(() => scope.close());

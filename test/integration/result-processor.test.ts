@@ -1,14 +1,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { createLogger } from '../../lib/logger.ts';
-import { startSchemaRegistry } from '../../ops/embedded/schema-registry/index.ts';
 import { AvroCodec } from '../../schemas/codec.ts';
 import { SAMPLES } from '../../schemas/samples.ts';
 import type { ChannelNotification, PaymentAssessed, PaymentAttempt, PaymentCommand, PaymentEvent, PaymentRouted } from '../../schemas/types.ts';
 import { seededRandom } from '../../streams/runtime/testing/seeded-random.ts';
 import { prefixedTopics } from '../../streams/result/testing/topics.ts';
-import { Scope, connectedAdmin, connectedConsumer, connectedProducer, newKafka, startTestBroker, uniqueName } from '../helpers/kafkajs.ts';
+import { Scope, connectedAdmin, connectedConsumer, connectedProducer, newKafka, uniqueName } from '../helpers/kafkajs.ts';
+import { startBrokerWithRegistry } from '../helpers/registry.ts';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { killed, startChild } from '../helpers/child.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -17,7 +16,6 @@ const CHILD = fileURLToPath(new URL('../../streams/result/testing/result-child.t
 const PAYMENTS = 300;
 const KILLS = 3;
 const T0 = 1_760_000_000_000;
-const logger = createLogger({ level: 'silent' });
 
 let scope: Scope;
 let bootstrap: string;
@@ -26,10 +24,7 @@ let pg: TestPostgres;
 
 before(async () => {
   scope = new Scope({ after: () => undefined });
-  ({ bootstrap } = await startTestBroker(scope, { groupInitialRebalanceDelayMs: 0 }));
-  const registry = await startSchemaRegistry({ kafkaBrokers: [bootstrap], host: '127.0.0.1', port: 0, logger, topic: uniqueName('schemas') });
-  scope.defer('close registry', () => registry.close());
-  registryUrl = registry.url;
+  ({ bootstrap, registryUrl } = await startBrokerWithRegistry(scope));
   pg = await startTestPostgres();
   scope.defer('close postgres', () => pg.close());
 });

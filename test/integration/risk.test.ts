@@ -8,15 +8,15 @@ import { createKafka } from '../../lib/kafka.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { createRedis, type Redis } from '../../lib/redis.ts';
 import { startRedis } from '../../ops/embedded/redis.ts';
-import { startSchemaRegistry } from '../../ops/embedded/schema-registry/index.ts';
-import { AvroCodec } from '../../schemas/codec.ts';
+import type { AvroCodec } from '../../schemas/codec.ts';
 import { SAMPLES } from '../../schemas/samples.ts';
 import type { PaymentAssessed, PaymentRouted } from '../../schemas/types.ts';
 import { startRisk } from '../../streams/risk/role.ts';
 import { ReviewStore, decideReview } from '../../streams/risk/reviews.ts';
 import { DEFAULT_RULES, type RiskRules } from '../../streams/risk/rules.ts';
 import { VelocityStore } from '../../streams/risk/velocity.ts';
-import { Scope, connectedAdmin, connectedConsumer, connectedProducer, newKafka, startTestBroker, uniqueName } from '../helpers/kafkajs.ts';
+import { Scope, connectedAdmin, connectedConsumer, connectedProducer, newKafka, uniqueName } from '../helpers/kafkajs.ts';
+import { startBrokerWithRegistry } from '../helpers/registry.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const logger = createLogger({ level: 'silent' });
@@ -30,10 +30,7 @@ let dir: string;
 
 before(async () => {
   scope = new Scope({ after: () => undefined });
-  ({ bootstrap } = await startTestBroker(scope, { groupInitialRebalanceDelayMs: 0 }));
-  const registry = await startSchemaRegistry({ kafkaBrokers: [bootstrap], host: '127.0.0.1', port: 0, logger, topic: uniqueName('schemas') });
-  scope.defer('close registry', () => registry.close());
-  codec = new AvroCodec({ registryUrl: registry.url, clientId: 'risk-test', autoRegister: true });
+  ({ bootstrap, codec } = await startBrokerWithRegistry(scope));
   dir = mkdtempSync(join(tmpdir(), 'paystream-risk-'));
   redisServer = await startRedis({ dataDir: join(dir, 'redis'), host: '127.0.0.1', logger });
   redis = createRedis({ url: redisServer.url, logger, connectionName: 'risk-test' });

@@ -7,14 +7,14 @@ import { createLogger } from '../../lib/logger.ts';
 import { Secret } from '../../lib/secret.ts';
 import { MerchantStore } from '../../api/merchants/store.ts';
 import { sign } from '../../api/signature.ts';
-import { startSchemaRegistry } from '../../ops/embedded/schema-registry/index.ts';
-import { AvroCodec } from '../../schemas/codec.ts';
+import type { AvroCodec } from '../../schemas/codec.ts';
 import { SAMPLES } from '../../schemas/samples.ts';
 import type { PaymentEvent } from '../../schemas/types.ts';
 import { WebhookDispatcher } from '../../streams/webhooks/dispatcher.ts';
 import { startWebhookIntake } from '../../streams/webhooks/intake.ts';
 import { deliveriesOf, requeue } from '../../streams/webhooks/store.ts';
-import { Scope, connectedAdmin, connectedProducer, newKafka, startTestBroker, uniqueName } from '../helpers/kafkajs.ts';
+import { Scope, connectedAdmin, connectedProducer, newKafka, uniqueName } from '../helpers/kafkajs.ts';
+import { startBrokerWithRegistry } from '../helpers/registry.ts';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -27,10 +27,7 @@ let merchants: MerchantStore;
 
 before(async () => {
   scope = new Scope({ after: () => undefined });
-  ({ bootstrap } = await startTestBroker(scope, { groupInitialRebalanceDelayMs: 0 }));
-  const registry = await startSchemaRegistry({ kafkaBrokers: [bootstrap], host: '127.0.0.1', port: 0, logger, topic: uniqueName('schemas') });
-  scope.defer('close registry', () => registry.close());
-  codec = new AvroCodec({ registryUrl: registry.url, clientId: 'webhooks-test', autoRegister: true });
+  ({ bootstrap, codec } = await startBrokerWithRegistry(scope));
   pg = await startTestPostgres();
   scope.defer('close postgres', () => pg.close());
   merchants = new MerchantStore(pg.pool, new Secret(randomBytes(32).toString('hex')));
