@@ -10,7 +10,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { ChannelAdapter } from '../connectors/channels/types.ts';
-import type { Logger } from '../lib/logger.ts';
+import { LazyChildLogger, type Logger } from '../lib/logger.ts';
 import { randomHex } from '../lib/random.ts';
 import type { Pool } from '../lib/postgres.ts';
 import type { Redis } from '../lib/redis.ts';
@@ -67,6 +67,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     genReqId: () => `req_${randomHex(12)}`,
     requestIdHeader: false,
     logController: new LogController({ disableRequestLogging: true }),
+    // Most requests log nothing: their child logger (request id binding) is built on first use.
+    childLoggerFactory: (logger, bindings, options) => new LazyChildLogger(logger as Logger, bindings, options) as unknown as FastifyBaseLogger,
     return503OnClosing: true,
     // Unknown fields are refused, not silently dropped (fastify's default strips them), and
     // values are never coerced: "100" is not an amount.

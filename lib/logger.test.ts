@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { createLogger } from './logger.ts';
+import { createLogger, LazyChildLogger } from './logger.ts';
 
 function capture() {
   const lines: Record<string, unknown>[] = [];
@@ -46,4 +46,42 @@ test('logger honours the configured level', () => {
   log.info('hidden');
   log.warn('shown');
   assert.deepEqual(lines.map((l) => l.msg), ['shown']);
+});
+
+test('a lazy child logs with its bindings, redacted, and builds nothing until a line is written', () => {
+  const { lines, destination } = capture();
+  const parent = createLogger({ level: 'info', destination });
+  let built = 0;
+  const counting = Object.create(parent) as typeof parent;
+  counting.child = (bindings, options) => {
+    built += 1;
+    return parent.child(bindings, options);
+  };
+  const lazy = new LazyChildLogger(counting, { reqId: 'req_1', secret: 'hidden' });
+  lazy.debug('below the level');
+  assert.equal(built, 0);
+  assert.equal(lazy.level, 'info');
+  lazy.info({ paymentId: 'pay_1' }, 'accepted');
+  lazy.warn('again');
+  assert.equal(built, 1);
+  assert.deepEqual(
+    lines.map((l) => [l.msg, l.reqId, l.paymentId, l.secret]),
+    [
+      ['accepted', 'req_1', 'pay_1', '[redacted]'],
+      ['again', 'req_1', undefined, '[redacted]'],
+    ],
+  );
+  const grandchild = lazy.child({ step: 'produce' });
+  grandchild.info('nested');
+  assert.equal(lines.at(-1)?.reqId, 'req_1');
+  assert.equal(lines.at(-1)?.step, 'produce');
+});
+
+test('a lazy child with its own level honours it', () => {
+  const { lines, destination } = capture();
+  const lazy = new LazyChildLogger(createLogger({ level: 'info', destination }), { reqId: 'req_2' }, { level: 'warn' });
+  lazy.info('hidden');
+  lazy.error('shown');
+  assert.deepEqual(lines.map((l) => l.msg), ['shown']);
+  assert.equal(lazy.level, 'warn');
 });
