@@ -2,7 +2,8 @@
  * Builds the ingress API as a fastify instance from its dependencies (no I/O of its own at
  * build time), so tests call `app.inject()` on exactly what production listens with.
  *
- *   /v1/payments*    merchant routes: signature auth → rate limit → JSON check → schema → handler
+ *   /v1/payments*    merchant routes: signature auth → admission (nonce, rate limit, Idempotency-Key
+ *                    lock: one Redis script) → JSON check → schema → handler
  *   /v1/channels/:channel/notifications   channel callbacks, verified by the channel's adapter
  *   /openapi.json    generated from the route schemas; /docs renders it
  *   /healthz /readyz /metrics
@@ -21,7 +22,7 @@ import type { MerchantStore } from './merchants/store.ts';
 import { registerAuth } from './plugins/auth.ts';
 import bodyPlugin, { rejectInvalidJson } from './plugins/body.ts';
 import problemPlugin from './plugins/problem.ts';
-import { registerRateLimit } from './plugins/rate-limit.ts';
+import { registerAdmission } from './plugins/admission.ts';
 import { AcceptBatcher } from './payments/accept-batcher.ts';
 import { PaymentRepository } from './payments/repository.ts';
 import { problemSchema } from './payments/schemas.ts';
@@ -95,8 +96,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register((channels) => registerChannelNotificationRoutes(channels, { channels: deps.channels ?? new Map(), commands: deps.commands, nowMs, received: m.channelNotifications }), { prefix: '/v1/channels' });
   await app.register(
     async (v1) => {
-      await registerAuth(v1, { merchants: deps.merchants, redis: deps.redis, nowMs, failures: m.authFailures });
-      await registerRateLimit(v1, { redis: deps.redis, ...(deps.rateLimit ?? { burst: RATE_LIMIT_BURST, perSecond: RATE_LIMIT_PER_S }) });
+      await registerAuth(v1, { merchants: deps.merchants, nowMs, failures: m.authFailures });
+      await registerAdmission(v1, { redis: deps.redis, idempotency: routeDeps.idempotency, failures: m.authFailures, ...(deps.rateLimit ?? { burst: RATE_LIMIT_BURST, perSecond: RATE_LIMIT_PER_S }) });
       v1.addHook('preValidation', async (request) => rejectInvalidJson(request));
       await registerPaymentRoutes(v1, routeDeps);
       await registerPaymentReadRoutes(v1, { payments });

@@ -53,10 +53,11 @@ export function createRedis(options: RedisOptions): Redis {
 /**
  * A Lua script run by its SHA (EVALSHA), loading it on first use or after a Redis restart
  * (ioredis's defineCommand does the NOSCRIPT fallback), so a hot path does not ship the script
- * text with every call. Scripts are atomic on the server; `keys` is how many leading arguments are keys.
+ * text with every call. Scripts are atomic on the server; `keys` is how many leading arguments are
+ * keys, or 'dynamic' when each call passes that count as its first argument.
  */
-export function redisScript(redis: Redis, name: string, lua: string, keys: number): (...args: Array<string | number>) => Promise<unknown> {
-  redis.defineCommand(name, { numberOfKeys: keys, lua });
+export function redisScript(redis: Redis, name: string, lua: string, keys: number | 'dynamic'): (...args: Array<string | number>) => Promise<unknown> {
+  redis.defineCommand(name, keys === 'dynamic' ? { lua } : { numberOfKeys: keys, lua });
   const command = (redis as unknown as Record<string, (...args: Array<string | number>) => Promise<unknown>>)[name];
   if (command === undefined) throw new Error(`ioredis did not define the script command ${name}`);
   return (...args) => command.apply(redis, args);

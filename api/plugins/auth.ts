@@ -2,16 +2,15 @@
  * Signature authentication of merchant requests (scheme in ../signature.ts). Registered inside
  * the /v1 scope (not wrapped in fastify-plugin), so only merchant routes require it. Checks, in
  * order: headers present and well-formed, timestamp within SIGNATURE_SKEW_S_MAX, HMAC in constant
- * time, and only then the nonce, so an attacker without the secret cannot burn a merchant's
- * nonces. An unknown key and a wrong signature are one answer, and an unknown key still costs an
+ * time; the nonce is claimed only after that, by admission (./admission.ts), so an attacker without
+ * the secret cannot burn a merchant's nonces. An unknown key and a wrong signature are one answer, and an unknown key still costs an
  * HMAC. (Known keys are served from a cache and unknown ones from the database, so timing can
  * still hint whether a key id exists; key ids are not secrets, the secret is.)
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Counter } from 'prom-client';
-import type { Redis } from '../../lib/redis.ts';
 import { ApiError, guarded } from '../errors.ts';
-import { KEY_ID_LENGTH_MAX, NONCE_LENGTH_MAX, NONCE_LENGTH_MIN, NONCE_TTL_S, SIGNATURE_SKEW_S_MAX } from '../limits.ts';
+import { KEY_ID_LENGTH_MAX, NONCE_LENGTH_MAX, NONCE_LENGTH_MIN, SIGNATURE_SKEW_S_MAX } from '../limits.ts';
 import type { Merchant, MerchantStore } from '../merchants/store.ts';
 import { bodyDigest, parseSignatureHeader, signatureMatches } from '../signature.ts';
 
@@ -20,12 +19,13 @@ declare module 'fastify' {
     merchant: Merchant | undefined;
     /** sha256 hex of the raw body, computed once for the signature and idempotency. */
     bodyDigest: string;
+    /** X-Paystream-Nonce of a request whose signature matched; admission claims it. */
+    nonce: string;
   }
 }
 
 export interface AuthOptions {
   merchants: MerchantStore;
-  redis: Redis;
   nowMs: () => number;
   failures: Counter<'reason'>;
 }
@@ -49,7 +49,8 @@ export function merchantOf(request: FastifyRequest): Merchant {
 export async function registerAuth(app: FastifyInstance, options: AuthOptions): Promise<void> {
   app.decorateRequest('merchant', undefined);
   app.decorateRequest('bodyDigest', '');
-  const reject = (reason: 'auth_header_missing' | 'auth_header_invalid' | 'timestamp_skew' | 'nonce_reused' | 'signature_invalid', detail: string): never => {
+  app.decorateRequest('nonce', '');
+  const reject = (reason: 'auth_header_missing' | 'auth_header_invalid' | 'timestamp_skew' | 'signature_invalid', detail: string): never => {
     options.failures.inc({ reason });
     throw new ApiError(reason, detail);
   };
@@ -74,12 +75,8 @@ export async function registerAuth(app: FastifyInstance, options: AuthOptions): 
     const parts = { timestamp, nonce, method: request.method, pathWithQuery: request.url, body: '' };
     const matches = signatureMatches(merchant?.secret.reveal() ?? DECOY_SECRET, parts, presented, digest);
     if (merchant === undefined || !matches) return reject('signature_invalid', 'the key is unknown or the signature does not match the request');
-
-    // SET NX: the first request with a nonce claims it for NONCE_TTL_S; Redis makes the claim atomic
-    // across API instances.
-    const claimed = await guarded('redis', options.redis.set(`nonce:${merchant.merchantId}:${nonce}`, '1', 'EX', NONCE_TTL_S, 'NX'));
-    if (claimed !== 'OK') return reject('nonce_reused', 'this nonce was already used; every request needs a new one');
     request.merchant = merchant;
+    request.nonce = nonce;
     request.bodyDigest = digest;
   });
 }

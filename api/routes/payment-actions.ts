@@ -37,7 +37,7 @@ export async function registerPaymentActionRoutes(app: FastifyInstance, deps: Pa
     },
   );
 
-  app.post('/payments/:id/refunds', { schema: refundPaymentSchema }, async (request, reply) => {
+  app.post('/payments/:id/refunds', { schema: refundPaymentSchema, config: { idempotent: true } }, async (request, reply) => {
     const { id } = request.params as { id: string };
     const body = request.body as { amountMinor: number; reason?: string };
     const merchant = merchantOf(request);

@@ -1,7 +1,7 @@
 /**
  * The merchant payment routes under /v1 (authenticated and rate-limited by the scope's hooks).
- * Each reads validate → load → decide → persist → emit: the schema and the checks below, the
- * idempotency record, then the accepted row and the Kafka command in one step.
+ * Each reads validate → load → decide → persist → emit: the schema and the checks below (the
+ * Idempotency-Key was locked at admission), then the accepted row and the Kafka command in one step.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { PaymentCommand, PaymentMethod } from '../../schemas/types.ts';
@@ -56,13 +56,10 @@ function createCommand(merchantId: string, paymentId: string, idempotencyKey: st
   };
 }
 
-export function replay(reply: FastifyReply, response: StoredResponse): FastifyReply {
-  return reply.code(response.status).header('idempotent-replayed', 'true').send(response.body);
-}
-
 /**
- * Runs `work` under the request's Idempotency-Key: a stored response is replayed, a lock taken
- * otherwise; a 202 is stored for IDEMPOTENCY_TTL_S, any failure releases the lock.
+ * Runs `work` under the Idempotency-Key lock admission took for this request (plugins/admission.ts;
+ * a stored response was replayed there): a 202 is stored for IDEMPOTENCY_TTL_S in place of the
+ * lock, any failure releases it.
  */
 export async function idempotent(
   deps: Pick<PaymentRouteDeps, 'idempotency'>,
@@ -70,27 +67,23 @@ export async function idempotent(
   reply: FastifyReply,
   work: (key: string) => Promise<StoredResponse>,
 ): Promise<FastifyReply> {
-  const merchant = merchantOf(request);
-  const key = idempotencyKeyOf(request.headers['idempotency-key']);
-  const scope = `${request.method} ${request.routeOptions.url ?? ''}`;
-  const digest = `${request.method} ${request.url}\n${request.bodyDigest}`;
-  const begun = await deps.idempotency.begin(merchant.merchantId, scope, key, digest);
-  if (begun.kind === 'replay') return replay(reply, begun.response);
+  const lock = request.idempotencyLock;
+  if (lock === undefined) throw new ApiError('internal', 'an idempotent route was reached without its Idempotency-Key lock');
   let response: StoredResponse;
   try {
-    response = await work(key);
+    response = await work(idempotencyKeyOf(request.headers['idempotency-key']));
   } catch (err) {
-    await deps.idempotency.release(merchant.merchantId, scope, key, begun.token).catch((releaseErr: unknown) => request.log.warn({ err: releaseErr }, 'could not release an idempotency lock; it expires on its own'));
+    await deps.idempotency.release(lock).catch((releaseErr: unknown) => request.log.warn({ err: releaseErr }, 'could not release an idempotency lock; it expires on its own'));
     throw err;
   }
   // The command is durable now: if Redis fails at this last step the merchant still gets the 202;
   // a retry then finds the accepted row by its derived id and is answered the same.
-  await deps.idempotency.complete(merchant.merchantId, scope, key, digest, begun.token, response).catch((err: unknown) => request.log.warn({ err }, 'could not store an idempotent response'));
+  await deps.idempotency.complete(lock, response).catch((err: unknown) => request.log.warn({ err }, 'could not store an idempotent response'));
   return reply.code(response.status).send(response.body);
 }
 
 export async function registerPaymentRoutes(app: FastifyInstance, deps: PaymentRouteDeps): Promise<void> {
-  app.post('/payments', { schema: createPaymentSchema }, async (request, reply) => {
+  app.post('/payments', { schema: createPaymentSchema, config: { idempotent: true } }, async (request, reply) => {
     const body = request.body as CreatePaymentRequest;
     const merchant = merchantOf(request);
     checkBusinessRules(body);

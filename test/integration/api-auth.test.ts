@@ -10,6 +10,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { ApiHarness, paymentBody } from '../../api/testing/harness.ts';
 import type { CreatedMerchant } from '../../api/merchants/store.ts';
 import { signatureHeaders } from '../../api/signature.ts';
+import { recordKeyOf } from '../../api/idempotency.ts';
 
 const RATE_BURST = 30;
 const h = new ApiHarness({ rateLimit: { burst: RATE_BURST, perSecond: 1 } });
@@ -179,6 +180,11 @@ describe('rate limits', () => {
     assert.equal(first.headers['ratelimit-limit'], String(RATE_BURST));
     assert.equal(first.headers['ratelimit-remaining'], '0');
     assert.ok(ok[0]?.headers['ratelimit-remaining'] !== undefined);
+    // A refused request takes no Idempotency-Key lock: the key is free once tokens are back.
+    const post = await h.request(m, { method: 'POST', url: '/v1/payments', body: paymentBody(), headers: { 'idempotency-key': 'key-while-limited' } });
+    assertProblem(post, 429, 'rate_limited');
+    const merchantId = (await h.merchants.byKeyId(m.keyId))?.merchantId ?? '';
+    assert.equal(await h.redis.exists(recordKeyOf(merchantId, 'POST /v1/payments', 'key-while-limited')), 0);
     const fresh = await h.createMerchant();
     assert.equal((await h.request(fresh, { method: 'GET', url: '/v1/payments' })).statusCode, 200);
   });

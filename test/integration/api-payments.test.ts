@@ -9,7 +9,7 @@ import { ApiHarness, paymentBody } from '../../api/testing/harness.ts';
 import type { CreatedMerchant } from '../../api/merchants/store.ts';
 import { readAll } from '../../streams/runtime/testing/read-all.ts';
 import { COMMANDS_TOPIC } from '../../api/commands.ts';
-import { IdempotencyStore, keyDigest } from '../../api/idempotency.ts';
+import { IdempotencyStore, keyDigest, newLock } from '../../api/idempotency.ts';
 import { bodyDigest } from '../../api/signature.ts';
 
 const h = new ApiHarness();
@@ -116,15 +116,15 @@ describe('POST /v1/payments', () => {
     const merchantId = (await h.merchants.byKeyId(merchant.keyId))?.merchantId ?? '';
     // Hold the key exactly as a request that is still producing would.
     const store = new IdempotencyStore(h.redis);
-    const held = await store.begin(merchantId, 'POST /v1/payments', 'key-in-flight', `POST /v1/payments\n${bodyDigest(raw)}`);
-    assert.equal(held.kind, 'acquired');
+    const held = newLock(merchantId, 'POST /v1/payments', 'key-in-flight', `POST /v1/payments\n${bodyDigest(raw)}`);
+    assert.equal(await h.redis.set(held.recordKey, held.value, 'PX', 30_000, 'NX'), 'OK');
     const res = await h.request(merchant, { method: 'POST', url: '/v1/payments', rawBody: raw, headers: { 'idempotency-key': 'key-in-flight' } });
     assert.equal(res.statusCode, 409);
     assert.equal(res.json<{ code: string }>().code, 'idempotency_key_in_use');
     assert.ok(Number(res.headers['retry-after']) >= 1);
     const other = await create(paymentBody(), 'key-in-flight');
     assert.equal(other.json<{ code: string }>().code, 'idempotency_key_reuse');
-    if (held.kind === 'acquired') await store.release(merchantId, 'POST /v1/payments', 'key-in-flight', held.token);
+    await store.release(held);
     assert.equal((await h.request(merchant, { method: 'POST', url: '/v1/payments', rawBody: raw, headers: { 'idempotency-key': 'key-in-flight' } })).statusCode, 202);
     const ttl = await h.redis.ttl(`idem:${merchantId}:POST /v1/payments:${keyDigest('key-in-flight')}`);
     assert.ok(ttl > 24 * 3600 - 60 && ttl <= 24 * 3600, `kept ${ttl} s`);
@@ -139,6 +139,39 @@ describe('POST /v1/payments', () => {
     assert.equal(problem.code, 'duplicate_merchant_order');
     assert.equal(problem.paymentId, first.json<{ paymentId: string }>().paymentId);
     assert.match(problem.requestId, /^req_/);
+  });
+
+  test('a request refused after admission (schema, business rule) leaves its key free: the corrected request is accepted', async () => {
+    const invalid = await create({ ...paymentBody(), amountMinor: -5 }, 'key-fixed-later');
+    assert.equal(invalid.statusCode, 400);
+    const unsupported = await create({ ...paymentBody(), currency: 'XAU' }, 'key-fixed-later');
+    assert.equal(unsupported.statusCode, 422);
+    assert.equal(unsupported.json<{ code: string }>().code, 'currency_unsupported');
+    const notJson = await h.request(merchant, { method: 'POST', url: '/v1/payments', rawBody: '{"amountMinor":', headers: { 'idempotency-key': 'key-fixed-later' } });
+    assert.equal(notJson.json<{ code: string }>().code, 'invalid_json');
+    const fixed = await create(paymentBody(), 'key-fixed-later');
+    assert.equal(fixed.statusCode, 202);
+    assert.equal(fixed.headers['idempotent-replayed'], undefined);
+  });
+
+  test('many requests admitted together each get their own answer: new keys, a replay, a reuse and a replayed nonce', async () => {
+    const body = paymentBody();
+    assert.equal((await create(body, 'key-batch-done')).statusCode, 202);
+    const before = await h.commandCount();
+    const fresh = Array.from({ length: 30 }, (_, i) => create(paymentBody(), `key-batch-${i}`));
+    const replayed = create(body, 'key-batch-done');
+    const reused = create(paymentBody(), 'key-batch-done');
+    const nonce = 'n'.repeat(20) + Date.now();
+    const first = h.request(merchant, { method: 'POST', url: '/v1/payments', body: paymentBody(), nonce, headers: { 'idempotency-key': 'key-batch-nonce-1' } });
+    const again = h.request(merchant, { method: 'POST', url: '/v1/payments', body: paymentBody(), nonce, headers: { 'idempotency-key': 'key-batch-nonce-2' } });
+    const answers = await Promise.all(fresh);
+    assert.deepEqual(new Set(answers.map((r) => r.statusCode)), new Set([202]));
+    assert.equal(new Set(answers.map((r) => r.json<{ paymentId: string }>().paymentId)).size, 30);
+    assert.equal((await replayed).headers['idempotent-replayed'], 'true');
+    assert.equal((await reused).json<{ code: string }>().code, 'idempotency_key_reuse');
+    const nonceAnswers = [await first, await again].map((r) => r.statusCode).sort();
+    assert.deepEqual(nonceAnswers, [202, 401]);
+    assert.equal(await h.commandCount(), before + 31);
   });
 
   test('an Idempotency-Key is required and must be printable', async () => {
