@@ -52,9 +52,11 @@ interface Queued {
 export class KafkaCommandSink implements CommandSink {
   private readonly producer: Producer;
   private connected: Promise<void> | undefined;
+  private isConnected = false;
   private queue: Queued[] = [];
   private inFlight = 0;
   private flushScheduled = false;
+  private sweep: NodeJS.Timeout | undefined;
 
   constructor(
     kafka: Kafka,
@@ -71,10 +73,15 @@ export class KafkaCommandSink implements CommandSink {
   }
 
   private connect(): Promise<void> {
-    this.connected ??= this.producer.connect().catch((err: unknown) => {
-      this.connected = undefined;
-      throw err;
-    });
+    this.connected ??= this.producer.connect().then(
+      () => {
+        this.isConnected = true;
+      },
+      (err: unknown) => {
+        this.connected = undefined;
+        throw err;
+      },
+    );
     return this.connected;
   }
 
@@ -90,20 +97,31 @@ export class KafkaCommandSink implements CommandSink {
     await guarded('kafka', async () => {
       if (this.queue.length >= PRODUCE_QUEUE_RECORDS_MAX) throw new Error(`${this.queue.length} records already wait for Kafka`);
       const value = await encode();
-      await deadline(this.connect(), this.timeoutMs, 'connecting to Kafka');
-      await deadline(
-        new Promise<void>((resolve, reject) => {
-          this.queue.push({ topic, key, value, traceparent, expiresAtMs: Date.now() + this.timeoutMs, resolve, reject });
-          this.schedule();
-        }),
-        this.timeoutMs,
-        `producing to ${topic}`,
-      );
+      if (!this.isConnected) await deadline(this.connect(), this.timeoutMs, 'connecting to Kafka');
+      // The deadline is kept per batch, not per record: a queued record expires at the next flush
+      // or sweep (below), a sent one with its batch.
+      await new Promise<void>((resolve, reject) => {
+        this.queue.push({ topic, key, value, traceparent, expiresAtMs: Date.now() + this.timeoutMs, resolve, reject });
+        this.schedule();
+      });
     });
   }
 
   private schedule(): void {
-    if (this.flushScheduled || this.inFlight >= PRODUCE_IN_FLIGHT_MAX || this.queue.length === 0) return;
+    if (this.queue.length === 0) return;
+    if (this.inFlight >= PRODUCE_IN_FLIGHT_MAX) {
+      // Every slot is taken: make sure the oldest queued record still fails on time.
+      this.sweep ??= setTimeout(
+        () => {
+          this.sweep = undefined;
+          this.expire(Date.now());
+          this.schedule();
+        },
+        Math.max(0, (this.queue[0]?.expiresAtMs ?? 0) - Date.now()),
+      );
+      return;
+    }
+    if (this.flushScheduled) return;
     this.flushScheduled = true;
     // Commands queued in this turn of the event loop leave together.
     setImmediate(() => {
@@ -112,13 +130,16 @@ export class KafkaCommandSink implements CommandSink {
     });
   }
 
-  private flush(): void {
-    const nowMs = Date.now();
+  /** Fails the queued records whose requests have answered 503 by now: they are never sent. */
+  private expire(nowMs: number): void {
+    if ((this.queue[0]?.expiresAtMs ?? Number.POSITIVE_INFINITY) > nowMs) return;
     const expired = this.queue.filter((q) => q.expiresAtMs <= nowMs);
-    if (expired.length > 0) {
-      this.queue = this.queue.filter((q) => q.expiresAtMs > nowMs);
-      for (const q of expired) q.reject(new Error('waited past the produce deadline; not sent'));
-    }
+    this.queue = this.queue.filter((q) => q.expiresAtMs > nowMs);
+    for (const q of expired) q.reject(new Error('waited past the produce deadline; not sent'));
+  }
+
+  private flush(): void {
+    this.expire(Date.now());
     while (this.inFlight < PRODUCE_IN_FLIGHT_MAX && this.queue.length > 0) {
       const batch = this.queue.splice(0, PRODUCE_BATCH_RECORDS_MAX);
       this.inFlight += 1;
@@ -127,12 +148,15 @@ export class KafkaCommandSink implements CommandSink {
         topic,
         messages: batch.filter((q) => q.topic === topic).map((q) => ({ key: q.key, value: q.value, headers: { traceparent: q.traceparent } })),
       }));
-      this.producer
-        .sendBatch({ acks: -1, timeout: this.timeoutMs, topicMessages })
-        .then(
-          () => batch.forEach((q) => q.resolve()),
-          (err: unknown) => batch.forEach((q) => q.reject(err)),
-        )
+      const sent = this.producer.sendBatch({ acks: -1, timeout: this.timeoutMs, topicMessages });
+      // The batch's requests answer by the deadline of its oldest record; the slot stays taken until
+      // kafkajs itself gives up, so a hung broker cannot collect unbounded requests.
+      deadline(sent, Math.max(0, (batch[0]?.expiresAtMs ?? 0) - Date.now()), `producing to ${topics.join(', ')}`).then(
+        () => batch.forEach((q) => q.resolve()),
+        (err: unknown) => batch.forEach((q) => q.reject(err)),
+      );
+      sent
+        .catch(() => undefined)
         .finally(() => {
           this.inFlight -= 1;
           this.schedule();
@@ -141,6 +165,9 @@ export class KafkaCommandSink implements CommandSink {
   }
 
   async close(): Promise<void> {
+    clearTimeout(this.sweep);
+    this.sweep = undefined;
+    this.isConnected = false;
     await this.producer.disconnect();
   }
 }
