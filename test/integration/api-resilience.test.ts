@@ -10,6 +10,10 @@ import type { LightMyRequestResponse } from 'fastify';
 import { ApiHarness, paymentBody } from '../../api/testing/harness.ts';
 import type { CreatedMerchant } from '../../api/merchants/store.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { COMMANDS_TOPIC, KafkaCommandSink, traceparentFor } from '../../api/commands.ts';
+import { readAll } from '../../streams/runtime/testing/read-all.ts';
+import { PRODUCE_IN_FLIGHT_MAX } from '../../api/limits.ts';
+import type { PaymentCommand } from '../../schemas/types.ts';
 
 const h = new ApiHarness({ produceTimeoutMs: 1_500 });
 let m: CreatedMerchant;
@@ -80,6 +84,36 @@ test('Kafka stopped: 503, the accepted row is rolled back; back: the same key is
   assert.equal(accepted.headers['idempotent-replayed'], undefined);
   assert.equal(await h.commandCount(), commands + 1);
   assert.equal(await acceptedRows(), rows + 1);
+});
+
+test('Kafka stopped: commands queued behind full produce slots fail by their deadline, unsent', { timeout: 50_000 }, async () => {
+  const timeoutMs = 800;
+  const sink = new KafkaCommandSink(h.kafka, h.codec, timeoutMs);
+  const command = (i: number): PaymentCommand => ({ commandId: `cmd_deadline_${i}`, paymentId: `pay_deadline_${i}`, merchantId: 'm_deadline', issuedAtMs: Date.now(), body: { 'paystream.CancelPayment': { reason: 'test' } } });
+  try {
+    await sink.send(command(0), traceparentFor(undefined));
+    const commands = await h.commandCount();
+    await h.stopKafka();
+    // One command per turn of the event loop: the first batches take every produce slot, the rest queue.
+    const started = Date.now();
+    const outcomes: Array<Promise<number>> = [];
+    for (let i = 1; i <= PRODUCE_IN_FLIGHT_MAX + 4; i += 1) {
+      outcomes.push(sink.send(command(i), traceparentFor(undefined)).then(() => -1, () => Date.now() - started));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const failedAfterMs = await Promise.all(outcomes);
+    assert.ok(failedAfterMs.every((ms) => ms >= 0 && ms < timeoutMs + 1_000), JSON.stringify(failedAfterMs));
+    await h.startKafka();
+    await until202(paymentBody(), 'after-deadlines');
+    // Commands already sent when Kafka went away may still land (kafkajs retries them; consumers
+    // drop the repeat by commandId); the queued ones were never sent.
+    const landed = new Set((await readAll(h.kafka, COMMANDS_TOPIC)).map((r) => r.key));
+    for (let i = PRODUCE_IN_FLIGHT_MAX + 1; i <= PRODUCE_IN_FLIGHT_MAX + 4; i += 1) assert.ok(!landed.has(`pay_deadline_${i}`), `queued command ${i} reached Kafka`);
+    assert.ok(landed.has('pay_deadline_0'));
+    assert.ok((await h.commandCount()) <= commands + 1 + PRODUCE_IN_FLIGHT_MAX);
+  } finally {
+    await sink.close();
+  }
 });
 
 test('both stopped: 503; both back: the same app recovers without a restart', { timeout: 50_000 }, async () => {
