@@ -75,15 +75,31 @@ export function startProcess(
   };
 }
 
+/**
+ * Whether `pid` is a running process. A zombie (exited, not yet reaped by its parent) answers
+ * signal 0 like a live process but is dead: it is reported as not alive (Linux /proc).
+ */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EPERM') return true;
     if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
     throw err;
   }
+  return !isZombie(pid);
+}
+
+function isZombie(pid: number): boolean {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return false;
+  }
+  // "pid (comm) state ...": comm may itself contain spaces and parentheses.
+  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  return state === 'Z' || state === 'X';
 }
 
 /** The command line of a live process, or undefined when it is gone (Linux /proc). */
@@ -108,9 +124,9 @@ export async function stopOrphan(pid: number, expected: string, graceMs: number,
   const deadline = Date.now() + graceMs;
   while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   if (isAlive(pid)) process.kill(pid, 'SIGKILL');
-  // A killed orphan may linger as a zombie (empty command line) until its new parent reaps it.
+  // SIGKILL is not instant either; a zombie awaiting its reaper already counts as stopped.
   const killDeadline = Date.now() + graceMs;
-  while (isAlive(pid) && (commandLine(pid) ?? '') !== '' && Date.now() < killDeadline) await new Promise((r) => setTimeout(r, 20));
+  while (isAlive(pid) && Date.now() < killDeadline) await new Promise((r) => setTimeout(r, 20));
   return true;
 }
 
