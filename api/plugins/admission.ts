@@ -6,6 +6,7 @@
  * flight is 409). All three run in one Lua script, atomic on the server and on the server's clock,
  * so API instances share nonces, buckets and keys. Requests admitted in the same turn of the event
  * loop go in one script call (TickBatcher), each handled exactly as if alone, in arrival order.
+ * (One Redis instance, as deployed: under Redis Cluster the keys of one call would need one slot.)
  *
  * Runs after the signature check (plugins/auth.ts): a caller without the secret cannot burn a
  * merchant's nonces or tokens. A lock taken here is released when the request answers with anything
