@@ -217,3 +217,42 @@ test('server refuses connections beyond its connection limit and accepts again o
     await server.close();
   }
 });
+
+test('a client that goes away in the middle of a large response is a routine close, not a broker error', async () => {
+  const lines: Array<{ level: number; msg: string }> = [];
+  const capturing = pino({ level: 'debug' }, { write: (line: string) => lines.push(JSON.parse(line) as { level: number; msg: string }) });
+  const big = Buffer.alloc(64 * 1024 * 1024, 7);
+  let bigAnswers = 0;
+  const server = new KafkaServer({
+    host: '127.0.0.1',
+    port: 0,
+    logger: capturing,
+    handler: async (req) => {
+      if (req.readUInt8(10) !== 1) return { kind: 'reply', response: Buffer.from([1]) };
+      bigAnswers += 1;
+      return { kind: 'reply', response: big };
+    },
+  });
+  const { port } = await server.listen();
+  try {
+    for (let i = 0; i < 3; i += 1) {
+      const gone = await connect(port);
+      gone.on('error', () => undefined);
+      gone.pause();
+      gone.write(request(1, 1));
+      // The response cannot fit in the socket buffers of a reader that never reads: the broker waits.
+      await waitFor(() => (bigAnswers > i ? true : undefined), { timeoutMs: 5_000, message: 'the large answer to be written' });
+      gone.resetAndDestroy();
+      await once(gone, 'close');
+    }
+    const fine = await connect(port);
+    const answers = responses(fine);
+    fine.write(request(2, 0));
+    const answer = await answers.next();
+    assert.ok(Buffer.isBuffer(answer) && answer.length === 1);
+    fine.destroy();
+  } finally {
+    await server.close();
+  }
+  assert.deepEqual(lines.filter((l) => l.level >= 50), []);
+});

@@ -180,13 +180,26 @@ class Connection {
   }
 
   private async write(response: Buffer): Promise<void> {
+    if (this.socket.destroyed) return;
     const size = Buffer.allocUnsafe(4);
     size.writeInt32BE(response.length, 0);
     countBytesOut(4 + response.length);
     this.socket.write(size);
     const flushed = this.socket.write(response);
-    // Wait for the peer to take a big Fetch response before reading its next request.
-    if (!flushed && !this.destroyed) await Promise.race([once(this.socket, 'drain'), once(this.socket, 'close')]);
+    // Wait for the peer to take a big Fetch response before reading its next request. A peer that
+    // goes away meanwhile ends the wait too (a reset or EPIPE is routine: the socket's error
+    // listener notes it and 'close' follows); nothing is left to write then.
+    if (!flushed && !this.destroyed) await this.drained();
+  }
+
+  private drained(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.socket.off('drain', done).off('close', done).off('error', done);
+        resolve();
+      };
+      this.socket.once('drain', done).once('close', done).once('error', done);
+    });
   }
 }
 
