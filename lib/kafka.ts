@@ -3,6 +3,12 @@
  * from `createKafka` and the types re-exported here, so the client library can be swapped or
  * wrapped in one place. Options are explicit (no kafkajs defaults left implicit), and kafkajs's
  * own log lines go to the process's pino logger.
+ *
+ * An idempotent (non-transactional) kafkajs producer is exactly-once only for one `send` at a time:
+ * a request that dies with its connection gives its sequence numbers back, and a concurrent send
+ * can then take them, so after a broker restart one batch is answered as a duplicate of another
+ * and the other is stored twice (test/integration/broker-restart.test.ts). Send one at a time
+ * through such a producer, use a transaction, or make the records deduplicable downstream.
  */
 import kafkajs, { type LogEntry, type logCreator } from 'kafkajs';
 import type { Logger } from './logger.ts';
