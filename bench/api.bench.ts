@@ -54,12 +54,19 @@ try {
   const base = { path: '/v1/payments', connections: CONNECTIONS, durationMs: DURATION_MS, keyId: merchant.keyId, secret: merchant.secret.reveal() };
   const runs: Array<{ value: number; baseline: number } & Record<string, number | string>> = [];
   for (let i = 0; i < RUNS; i += 1) {
-    const api = await load({ ...base, url: apiUrl });
-    const plain = await load({ ...base, url: bare.url });
+    // CPU of this process (the API or the bare server, whichever is under load) per answered request.
+    const cpuPerRequestUs = async (run: () => Promise<LoadResult>): Promise<[LoadResult, number]> => {
+      const before = process.cpuUsage();
+      const result = await run();
+      const used = process.cpuUsage(before);
+      return [result, Math.round((used.user + used.system) / Math.max(1, result.requests))];
+    };
+    const [api, apiCpuUs] = await cpuPerRequestUs(() => load({ ...base, url: apiUrl }));
+    const [plain, bareCpuUs] = await cpuPerRequestUs(() => load({ ...base, url: bare.url }));
     const failed = Object.entries(api.statuses).filter(([status]) => status !== '202');
     if (failed.length > 0) throw new Error(`the API answered other than 202: ${JSON.stringify(api.statuses)}\n${h.logs().slice(-2000)}`);
-    runs.push({ value: api.requestsPerS, baseline: plain.requestsPerS, apiP50Ms: api.p50Ms, apiP99Ms: api.p99Ms, bareP50Ms: plain.p50Ms, bareP99Ms: plain.p99Ms, apiRequests: api.requests });
-    console.log(`run ${i + 1}: api ${api.requestsPerS.toFixed(0)} req/s (p50 ${api.p50Ms.toFixed(1)} ms, p99 ${api.p99Ms.toFixed(1)} ms); bare HMAC ${plain.requestsPerS.toFixed(0)} req/s (p50 ${plain.p50Ms.toFixed(1)} ms, p99 ${plain.p99Ms.toFixed(1)} ms)`);
+    runs.push({ value: api.requestsPerS, baseline: plain.requestsPerS, apiP50Ms: api.p50Ms, apiP99Ms: api.p99Ms, bareP50Ms: plain.p50Ms, bareP99Ms: plain.p99Ms, apiRequests: api.requests, apiCpuUsPerRequest: apiCpuUs, bareCpuUsPerRequest: bareCpuUs });
+    console.log(`run ${i + 1}: api ${api.requestsPerS.toFixed(0)} req/s (p50 ${api.p50Ms.toFixed(1)} ms, p99 ${api.p99Ms.toFixed(1)} ms, ${apiCpuUs} µs CPU/request); bare HMAC ${plain.requestsPerS.toFixed(0)} req/s (p50 ${plain.p50Ms.toFixed(1)} ms, p99 ${plain.p99Ms.toFixed(1)} ms, ${bareCpuUs} µs CPU/request)`);
   }
   recordFigure({
     name: 'api-create-payment',
