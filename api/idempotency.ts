@@ -25,8 +25,6 @@ interface Record_ {
   response?: StoredResponse;
 }
 
-export type Begin = { kind: 'acquired'; lock: IdempotencyLock } | { kind: 'replay'; response: StoredResponse };
-
 /** The in-flight lock a request holds on its key until it completes (stores its response) or releases it. */
 export interface IdempotencyLock {
   recordKey: string;
@@ -81,13 +79,13 @@ export function newLock(merchantId: string, scope: string, key: string, digest: 
 
 /**
  * What a request whose lock was not taken gets, from the record already there: its stored
- * response (same request), 422 (another request under this key) or 409 (still in flight).
+ * response to replay (same request), 422 (another request under this key) or 409 (still in flight).
  */
-export function existingRecord(existing: string, digest: string): Extract<Begin, { kind: 'replay' }> {
+export function storedResponse(existing: string, digest: string): StoredResponse {
   const found = JSON.parse(existing) as Record_;
   if (found.digest !== digest) throw new ApiError('idempotency_key_reuse', 'this Idempotency-Key was already used with a different request');
   if (found.state === 'in_flight' || found.response === undefined) throw new ApiError('idempotency_key_in_use', 'a request with this Idempotency-Key is still being processed; retry shortly', { headers: { 'retry-after': '1' } });
-  return { kind: 'replay', response: found.response };
+  return found.response;
 }
 
 interface Settle {

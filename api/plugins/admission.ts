@@ -18,7 +18,7 @@ import type { Counter } from 'prom-client';
 import { redisScript, type Redis } from '../../lib/redis.ts';
 import { TickBatcher } from '../../lib/tick-batcher.ts';
 import { ApiError, guarded } from '../errors.ts';
-import { existingRecord, idempotencyKeyOf, newLock, type IdempotencyLock, type IdempotencyStore } from '../idempotency.ts';
+import { idempotencyKeyOf, newLock, type IdempotencyLock, type IdempotencyStore, type StoredResponse, storedResponse } from '../idempotency.ts';
 import { IDEMPOTENCY_LOCK_TTL_MS, NONCE_TTL_S } from '../limits.ts';
 import { merchantOf } from './auth.ts';
 
@@ -95,7 +95,7 @@ export interface AdmissionOptions {
   failures: Counter<'reason'>;
 }
 
-function replay(reply: FastifyReply, response: { status: number; body: unknown }): FastifyReply {
+function replay(reply: FastifyReply, response: StoredResponse): FastifyReply {
   return reply.code(response.status).header('idempotent-replayed', 'true').send(response.body);
 }
 
@@ -143,7 +143,7 @@ export async function registerAdmission(app: FastifyInstance, options: Admission
     }
     if (keyError !== undefined) throw keyError;
     if (lock === undefined) return;
-    if (existing !== '') return replay(reply, existingRecord(existing, lock.digest).response);
+    if (existing !== '') return replay(reply, storedResponse(existing, lock.digest));
     request.idempotencyLock = lock;
   });
 
