@@ -27,6 +27,8 @@ interface Record_ {
 
 /** The in-flight lock a request holds on its key until it completes (stores its response) or releases it. */
 export interface IdempotencyLock {
+  /** The Idempotency-Key header, validated. */
+  key: string;
   recordKey: string;
   digest: string;
   token: string;
@@ -74,7 +76,7 @@ export function recordKeyOf(merchantId: string, scope: string, key: string): str
 export function newLock(merchantId: string, scope: string, key: string, digest: string): IdempotencyLock {
   const token = randomHex(12);
   const record: Record_ = { state: 'in_flight', digest, token };
-  return { recordKey: recordKeyOf(merchantId, scope, key), digest, token, value: JSON.stringify(record), settled: false };
+  return { key, recordKey: recordKeyOf(merchantId, scope, key), digest, token, value: JSON.stringify(record), settled: false };
 }
 
 /**

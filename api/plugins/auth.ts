@@ -2,10 +2,11 @@
  * Signature authentication of merchant requests (scheme in ../signature.ts). Registered inside
  * the /v1 scope (not wrapped in fastify-plugin), so only merchant routes require it. Checks, in
  * order: headers present and well-formed, timestamp within SIGNATURE_SKEW_S_MAX, HMAC in constant
- * time; the nonce is claimed only after that, by admission (./admission.ts), so an attacker without
- * the secret cannot burn a merchant's nonces. An unknown key and a wrong signature are one answer, and an unknown key still costs an
- * HMAC. (Known keys are served from a cache and unknown ones from the database, so timing can
- * still hint whether a key id exists; key ids are not secrets, the secret is.)
+ * time; the nonce is claimed only after that, by admission (./admission.ts), so an attacker
+ * without the secret cannot burn a merchant's nonces. An unknown key and a wrong signature are one
+ * answer, and an unknown key still costs an HMAC. (Known keys are served from a cache and unknown
+ * ones from the database, so timing can still hint whether a key id exists; key ids are not
+ * secrets, the secret is.)
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Counter } from 'prom-client';

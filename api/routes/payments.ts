@@ -9,7 +9,6 @@ import { currencySpec } from '../currencies.ts';
 import { ApiError } from '../errors.ts';
 import { commandIdFor, paymentIdFor } from '../ids.ts';
 import type { IdempotencyStore, StoredResponse } from '../idempotency.ts';
-import { idempotencyKeyOf } from '../idempotency.ts';
 import { merchantOf } from '../plugins/auth.ts';
 import { createPaymentSchema, type CreatePaymentRequest, type PaymentMethodName } from '../payments/schemas.ts';
 import type { PaymentRepository } from '../payments/repository.ts';
@@ -59,7 +58,7 @@ function createCommand(merchantId: string, paymentId: string, idempotencyKey: st
 /**
  * Runs `work` under the Idempotency-Key lock admission took for this request (plugins/admission.ts;
  * a stored response was replayed there): a 202 is stored for IDEMPOTENCY_TTL_S in place of the
- * lock, any failure releases it.
+ * lock. A failure leaves the lock to admission's onSend hook, which releases it before the answer.
  */
 export async function idempotent(
   deps: Pick<PaymentRouteDeps, 'idempotency'>,
@@ -69,13 +68,7 @@ export async function idempotent(
 ): Promise<FastifyReply> {
   const lock = request.idempotencyLock;
   if (lock === undefined) throw new ApiError('internal', 'an idempotent route was reached without its Idempotency-Key lock');
-  let response: StoredResponse;
-  try {
-    response = await work(idempotencyKeyOf(request.headers['idempotency-key']));
-  } catch (err) {
-    await deps.idempotency.release(lock).catch((releaseErr: unknown) => request.log.warn({ err: releaseErr }, 'could not release an idempotency lock; it expires on its own'));
-    throw err;
-  }
+  const response = await work(lock.key);
   // The command is durable now: if Redis fails at this last step the merchant still gets the 202;
   // a retry then finds the accepted row by its derived id and is answered the same.
   await deps.idempotency.complete(lock, response).catch((err: unknown) => request.log.warn({ err }, 'could not store an idempotent response'));
